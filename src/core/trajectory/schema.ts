@@ -27,6 +27,8 @@ export const TaskSchema = z.looseObject({
   answer: z.string().optional(),
   /** Ground-truth box of the target in original-image pixels. */
   gt_box: Box4Schema.optional(),
+  /** Pixel size of `images[0]` when the trajectory was written; lets geometry be checked without the file. */
+  image_size: z.looseObject({ width: z.number().int().positive(), height: z.number().int().positive() }).optional(),
   data_source: z.string().optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;

@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+import { ValidationDiagnostics } from './validation-diagnostics';
+
+const TRAJ_FILTER = { 'Mini-o3 trajectories': ['jsonl'] };
+
+async function pickTrajectoryFile(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (uri instanceof vscode.Uri) return uri;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && active.fsPath.endsWith('.traj.jsonl')) return active;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: TRAJ_FILTER, title: 'Choose a .traj.jsonl file' });
+  return picked?.[0];
+}
+
+export function registerCommands(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
+  const diagnostics = new ValidationDiagnostics();
+  context.subscriptions.push(diagnostics);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('miniO3.validateFile', async (uri?: vscode.Uri) => {
+      const target = await pickTrajectoryFile(uri);
+      if (!target) return;
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Validating ${vscode.workspace.asRelativePath(target)}`, cancellable: true },
+        (_p, token) => diagnostics.validate(target, token),
+      );
+      const summary = `${result.trajectories} trajectories: ${result.errors} errors, ${result.warnings} warnings`;
+      output.appendLine(`validate ${target.fsPath}: ${summary}`);
+      if (result.errors + result.warnings > 0) {
+        const choice = await vscode.window.showWarningMessage(`Mini-o3: ${summary}`, 'Show Problems');
+        if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
+      } else {
+        void vscode.window.showInformationMessage(`Mini-o3: ${summary}`);
+      }
+    }),
+
+    vscode.commands.registerCommand('miniO3.showStats', async (uri?: vscode.Uri) => {
+      const target = await pickTrajectoryFile(uri);
+      if (!target) return;
+      const { TrajectoryFile } = await import('../core/store');
+      const { analyzeRecord, ImageSizeLookup } = await import('../core/analysis/analyze-record');
+      const { addToStats, emptyStats, formatStats } = await import('../core/analysis/dataset-stats');
+      const stats = emptyStats();
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Mini-o3: reading trajectories' },
+        async () => {
+          const store = await TrajectoryFile.openStreaming(target.fsPath);
+          const sizes = new ImageSizeLookup();
+          try {
+            for await (const record of store.records()) {
+              const { summary } = await analyzeRecord(record, target.fsPath, sizes);
+              if (summary) addToStats(stats, summary);
+              else if (!(record.ok === false && record.blank)) stats.brokenLines++;
+            }
+          } finally {
+            await store.close();
+          }
+        },
+      );
+      output.appendLine(`\n${target.fsPath}\n${formatStats(stats)}`);
+      output.show(true);
+    }),
+
+    vscode.commands.registerCommand('miniO3.generateSamples', async () => {
+      const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Folder for the synthetic sample' });
+      if (!folder?.[0]) return;
+      const countText = await vscode.window.showInputBox({
+        prompt: 'How many tasks?',
+        value: '8',
+        validateInput: (v) => (/^[1-9]\d{0,4}$/.test(v) ? undefined : 'a whole number from 1 to 99999'),
+      });
+      if (!countText) return;
+      const { generateSampleWorkspace } = await import('../core/synth/sample-workspace');
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Mini-o3: generating tasks', cancellable: true },
+        async (progress, token) => {
+          const controller = new AbortController();
+          token.onCancellationRequested(() => controller.abort());
+          const total = Number(countText);
+          let last = 0;
+          return generateSampleWorkspace(folder[0]!.fsPath, {
+            tasks: total,
+            seed: 1,
+            signal: controller.signal,
+            onProgress: (done) => {
+              progress.report({ increment: (100 * (done - last)) / total, message: `${done}/${total}` });
+              last = done;
+            },
+          });
+        },
+      );
+      output.appendLine(`generated ${result.tasks} tasks and ${result.trajectories} demonstrations in ${folder[0].fsPath}`);
+      const demos = vscode.Uri.file(result.demosFile);
+      await vscode.commands.executeCommand('vscode.open', demos);
+    }),
+  );
+}
