@@ -1,0 +1,10 @@
+export { TrajectoryFile, type OpenOptions, type LineSpan } from './trajectory-file';
+export type { IndexOptions, IndexProgress, IndexedLayout } from './index-lines';
+export type { TrajectoryRecord, ValidRecord, BrokenRecord } from './record';
+export { parseLineRecord } from './record';
+export { saveTrajectoryFile, DELETE_LINE, type LineChange, type SaveOptions, type SaveResult } from './save';
+export { writeTrajectoryFile, type WriteOptions } from './write';
+export { appendTrajectories, TrajectoryAppender } from './append';
+export { resolveDatasetPath, DatasetPathError, type PathSource, type ResolvePathOptions } from './dataset-path';
+export { nodeSaveFileSystem, type SaveFileSystem, type WritableFile } from './atomic-write';
+export { locateJsonError, type JsonErrorLocation } from './json-error';
