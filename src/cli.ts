@@ -40,7 +40,9 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .requiredOption('--out <dir>', 'output folder (tasks.json, images/, demos.traj.jsonl)')
     .option('--tasks <n>', 'number of tasks', positiveInt('--tasks'), 8)
     .option('--seed <s>', 'random seed', positiveInt('--seed'), 1)
+    .option('--rollouts <k>', 'scripted demonstrations per task', positiveInt('--rollouts'), 2)
     .option('--small', 'small images (600-900 px) for quick tries')
+    .option('--overwrite', 'replace an existing tasks.json')
     .option('-q, --quiet', 'no progress output')
     .action((o) => run(synthCommand(o)));
 

@@ -1,6 +1,6 @@
 /** Progress on stderr: a live line on a terminal, a line every few seconds otherwise. */
 export class Progress {
-  private lastPrint = 0;
+  private lastPrint = Date.now();
   private readonly tty = process.stderr.isTTY === true;
   private shown = false;
 
@@ -9,7 +9,7 @@ export class Progress {
   update(done: number, total: number | null, unit = ''): void {
     if (this.quiet) return;
     const now = Date.now();
-    if (now - this.lastPrint < (this.tty ? 100 : 5000) && done !== total) return;
+    if (now - this.lastPrint < (this.tty ? 100 : 5000)) return;
     this.lastPrint = now;
     const pct = total ? ` ${((100 * done) / total).toFixed(0)}%` : '';
     const text = `${this.label}: ${done}${total !== null ? `/${total}` : ''}${unit ? ` ${unit}` : ''}${pct}`;

@@ -15,7 +15,7 @@ export async function statsCommand(file: string, options: { json?: boolean; quie
       const { summary } = await analyzeRecord(record, file, sizes);
       if (summary) addToStats(stats, summary);
       else if (!(record.ok === false && record.blank)) stats.brokenLines++;
-      progress.update(store.count, store.indexing ? null : store.lineCount, 'lines');
+      progress.update(record.line, store.indexing ? null : store.lineCount, 'lines');
     }
     await store.ready;
   } finally {

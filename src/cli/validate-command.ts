@@ -34,7 +34,7 @@ export async function validateCommand(file: string, options: ValidateOptions): P
         if (options.json) all.push(f);
         else if (f.severity === 'error' || options.warnings) console.log(formatFinding({ ...f, message: `${f.severity}: ${f.message}` }));
       }
-      progress.update(store.count, store.indexing ? null : store.lineCount, 'lines');
+      progress.update(record.line, store.indexing ? null : store.lineCount, 'lines');
     }
     await store.ready;
   } finally {

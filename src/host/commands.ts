@@ -81,7 +81,7 @@ export function registerCommands(context: vscode.ExtensionContext, output: vscod
             tasks: total,
             seed: 1,
             signal: controller.signal,
-            onProgress: (done) => {
+            onProgress: (done: number) => {
               progress.report({ increment: (100 * (done - last)) / total, message: `${done}/${total}` });
               last = done;
             },

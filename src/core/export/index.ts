@@ -1,0 +1,13 @@
+export { exportDataset, type ExportOptions, type ExportProgress, type ExportReport } from './export-dataset';
+export type { ExportCounts, ExportFormat, ExportManifest, ExportWarning, Refusal, BrokenLine, SourceFileInfo } from './manifest';
+export { MANIFEST_FILE } from './manifest';
+export { DEFAULT_STATUS_LABELS, type ReviewFilter, type SelectionOptions, type SkipReason } from './select';
+export { planSample, type PlannedImage, type PlannedSample, type RefusalCode } from './sample';
+export { validateSample, type SampleProblem } from './validate-sample';
+export { estimateSampleTokens, estimateTextTokens, imageTokens, TOKEN_ESTIMATOR_DESCRIPTION } from './token-estimate';
+export { toShareGpt, llamaFactoryDatasetInfo, type ShareGptMessage, type ShareGptSample } from './llamafactory';
+export { toSwift, type SwiftSample } from './swift';
+export { toOpenAi, type OpenAiMessage, type OpenAiSample } from './openai';
+export { ExportFolderError, openExportFolder } from './write-export';
+export { sanitizeForPath } from './sample-images';
+export { toolInfo } from './tool-info';
