@@ -29,3 +29,15 @@ export {
   type VisualProbeRow,
   type WrittenSynthTask,
 } from './dataset';
+export {
+  demonstrate,
+  demonstrateTask,
+  demoTaskFromSynth,
+  demoTasksFromDataset,
+  DEMO_KINDS,
+  DEMONSTRATOR_MODEL,
+  DEFAULT_DEMO_MIX,
+  type DemoKind,
+  type DemoTask,
+} from './demonstrator';
+export { generateSampleWorkspace, DEMOS_FILE, type SampleWorkspace, type SampleWorkspaceOptions } from './sample-workspace';
