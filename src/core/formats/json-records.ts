@@ -31,12 +31,12 @@ export async function readJsonRecords(file: string, ctx: ImportContext): Promise
     return [];
   }
   if (text[first] === '[') return readArray(text, first, file, ctx);
-  if (text[first] === '{' && !text.slice(first).includes('\n{')) {
-    // A single (maybe pretty-printed) object rather than JSON lines.
+  if (text[first] === '{') {
+    // A single (maybe pretty-printed) object rather than JSON lines; JSON lines fail fast here.
     try {
       return [{ value: JSON.parse(text), index: 0, spot: { file, line: lineOf(text, first), field: '' } }];
     } catch {
-      // fall through: report it line by line
+      // not one object: read it line by line
     }
   }
   return readLines(text, file, ctx);
@@ -67,6 +67,7 @@ interface Span {
 function readArray(text: string, open: number, file: string, ctx: ImportContext): SourceRecord[] {
   const { spans, closed, after } = splitTopLevelArray(text, open);
   const out: SourceRecord[] = [];
+  if (spans.length === 0 && closed) ctx.warning({ file, line: lineOf(text, open), field: '' }, '', 'the array holds no records');
   spans.forEach((span, i) => {
     const spot = { file, line: span.line, field: `[${i}]` };
     const slice = text.slice(span.start, span.end);

@@ -8,13 +8,23 @@ import type { ChatStructure } from './conversation';
 /** Header size of an image, or null (with a warning) when it cannot be read. */
 export async function imageSizeOf(image: ResolvedImage | null, ctx: ImportContext, spot: SourceSpot, field: string): Promise<Size | null> {
   if (!image?.abs || !image.exists) return null;
-  try {
-    return await readImageSize(image.abs);
-  } catch (e) {
-    ctx.warning(spot, field, `cannot read the image size: ${(e as Error).message}`);
+  let sizes = sizeCache.get(ctx);
+  if (!sizes) sizeCache.set(ctx, (sizes = new Map()));
+  let known = sizes.get(image.abs);
+  if (!known) {
+    known = readImageSize(image.abs).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    sizes.set(image.abs, known);
+  }
+  const size = await known;
+  if (size instanceof Error) {
+    ctx.warning(spot, field, `cannot read the image size: ${size.message}`);
     return null;
   }
+  return size;
 }
+
+/** Datasets reuse images across records; each header is read once per import. */
+const sizeCache = new WeakMap<ImportContext, Map<string, Promise<Size | Error>>>();
 
 /**
  * Chat SFT data stores the images the model saw, which may be the raw crop or its resize.
