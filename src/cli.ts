@@ -15,6 +15,10 @@ function positiveInt(name: string) {
   };
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function oneOf<T extends string>(allowed: readonly T[]) {
   return (value: string): T => {
     if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
@@ -52,6 +56,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .argument('<file>', 'a .traj.jsonl file')
     .option('--json', 'machine-readable findings')
     .option('--warnings', 'list warnings too')
+    .option('--image-root <dir>', 'a folder outside the file\'s own that image paths may point into (repeatable)', collect, [])
     .option('-q, --quiet', 'no progress output')
     .action((file: string, o) => run(validateCommand(file, o)));
 
@@ -76,6 +81,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .option('--data-source <sources>', 'only these data sources, comma separated')
     .option('--cutoff <tokens>', 'refuse samples over this many tokens (estimate)', positiveInt('--cutoff'), 32768)
     .option('--overwrite', 'replace an existing output folder')
+    .option('--image-root <dir>', 'a folder outside the file\'s own that image paths may point into (repeatable)', collect, [])
     .option('-q, --quiet', 'no progress output')
     .action((o) => run(exportCommand(o)));
 
@@ -84,6 +90,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .description('counts by status, turns histogram, accuracy')
     .argument('<file>', 'a .traj.jsonl file')
     .option('--json', 'machine-readable output')
+    .option('--image-root <dir>', 'a folder outside the file\'s own that image paths may point into (repeatable)', collect, [])
     .option('-q, --quiet', 'no progress output')
     .action((file: string, o) => run(statsCommand(file, o)));
 

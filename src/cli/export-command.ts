@@ -16,6 +16,7 @@ export interface ExportCommandOptions {
   cutoff: number;
   overwrite?: boolean;
   quiet?: boolean;
+  imageRoot?: string[];
 }
 
 function listOption(value: string | undefined): string[] | undefined {
@@ -42,6 +43,7 @@ export async function exportCommand(o: ExportCommandOptions): Promise<number> {
       dataSources: listOption(o.dataSource),
       cutoffTokens: o.cutoff,
       overwrite: o.overwrite,
+      imageRoots: o.imageRoot?.map((r) => resolve(r)),
       signal: interruptSignal(),
       onProgress: (p) => progress.update(p.linesDone, p.lines || null, `lines, ${p.exported} exported, ${p.refused} refused`),
     });

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { IMPORT_FORMATS, importDataset, type ImportFormat } from '../core/formats';
 import { formatFinding } from '../core/trajectory/findings';
 import { interruptSignal, Progress, UsageError } from './progress';
@@ -36,6 +36,14 @@ export async function importCommand(o: ImportCommandOptions): Promise<number> {
   for (const f of result.findings) console.log(formatFinding({ ...f, message: `${f.severity}: ${f.message}` }));
   const errors = result.findings.filter((f) => f.severity === 'error').length;
   console.log(`imported ${result.written} trajectories into ${result.outFile}; ${errors} errors, ${result.findings.length - errors} warnings`);
+  const outside = new Set<string>();
+  for (const t of result.trajectories) {
+    for (const image of t.task.images) if (image.startsWith('..')) outside.add(dirname(resolve(dirname(result.outFile), image)));
+  }
+  if (outside.size > 0) {
+    const roots = [...outside].slice(0, 3).map((d) => `--image-root ${d}`).join(' ');
+    console.log(`note: images live outside ${dirname(result.outFile)}; pass ${roots}${outside.size > 3 ? ' …' : ''} to validate, stats and export, or write the output inside the dataset folder`);
+  }
   if (result.written === 0 && errors > 0) return 2;
   return result.findings.length === 0 ? 0 : 1;
 }

@@ -4,7 +4,7 @@ import { addToStats, emptyStats, formatStats, statsToJson } from '../core/analys
 import { Progress, UsageError } from './progress';
 import { assertReadableFile } from './validate-command';
 
-export async function statsCommand(file: string, options: { json?: boolean; quiet?: boolean }): Promise<number> {
+export async function statsCommand(file: string, options: { json?: boolean; quiet?: boolean; imageRoot?: string[] }): Promise<number> {
   await assertReadableFile(file);
   const store = await TrajectoryFile.openStreaming(file);
   const progress = new Progress(`reading ${file}`, options.quiet);
@@ -12,7 +12,7 @@ export async function statsCommand(file: string, options: { json?: boolean; quie
   const stats = emptyStats();
   try {
     for await (const record of store.records()) {
-      const { summary } = await analyzeRecord(record, file, sizes);
+      const { summary } = await analyzeRecord(record, file, sizes, { imageRoots: options.imageRoot });
       if (summary) addToStats(stats, summary);
       else if (!(record.ok === false && record.blank)) stats.brokenLines++;
       progress.update(record.line, store.indexing ? null : store.lineCount, 'lines');

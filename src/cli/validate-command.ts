@@ -8,6 +8,7 @@ export interface ValidateOptions {
   json?: boolean;
   warnings?: boolean;
   quiet?: boolean;
+  imageRoot?: string[];
 }
 
 /** Prints findings; resolves to the exit code: 0 all valid, 1 not, 2 unusable input. */
@@ -23,7 +24,7 @@ export async function validateCommand(file: string, options: ValidateOptions): P
   const all: Finding[] = [];
   try {
     for await (const record of store.records()) {
-      const analyzed = await analyzeRecord(record, file, sizes);
+      const analyzed = await analyzeRecord(record, file, sizes, { imageRoots: options.imageRoot });
       if (analyzed.summary) {
         trajectories++;
         if (analyzed.summary.status !== 'valid') invalid++;

@@ -47,7 +47,17 @@ export class ImageSizeLookup {
   }
 }
 
-export async function analyzeRecord(record: TrajectoryRecord, file: string, sizes: ImageSizeLookup): Promise<AnalyzedRecord> {
+export interface AnalyzeOptions {
+  /** Folders besides the file's own that image paths may point into (given by the user, never by the file). */
+  imageRoots?: readonly string[];
+}
+
+export async function analyzeRecord(
+  record: TrajectoryRecord,
+  file: string,
+  sizes: ImageSizeLookup,
+  options: AnalyzeOptions = {},
+): Promise<AnalyzedRecord> {
   if (!record.ok) return { summary: null, replay: null, findings: record.findings };
   const t = record.trajectory;
   const findings: Finding[] = [];
@@ -55,7 +65,7 @@ export async function analyzeRecord(record: TrajectoryRecord, file: string, size
     severity, file, line: record.line, field, message,
   });
 
-  const originalSize = await originalSizeOf(t, file, record.line, sizes, (f) => findings.push(f));
+  const originalSize = await originalSizeOf(t, file, record.line, sizes, options, (f) => findings.push(f));
   let replay: TrajectoryReplay | null = null;
   if (originalSize) {
     replay = replayTrajectory(t, { originalSize });
@@ -100,13 +110,14 @@ async function originalSizeOf(
   file: string,
   line: number,
   sizes: ImageSizeLookup,
+  options: AnalyzeOptions,
   report: (f: Finding) => void,
 ): Promise<Size | null> {
   const recorded = t.task.image_size ? { width: t.task.image_size.width, height: t.task.image_size.height } : null;
   const rel = t.task.images[0]!;
   let actual: Size | null = null;
   try {
-    const abs = resolveDatasetPath(dirname(file), rel, { file, line, field: 'task.images.0' });
+    const abs = resolveDatasetPath(dirname(file), rel, { file, line, field: 'task.images.0' }, { allowedRoots: [...(options.imageRoots ?? [])] });
     actual = await sizes.get(abs);
   } catch (e) {
     report({ severity: recorded ? 'warning' : 'error', file, line, field: 'task.images.0', message: (e as Error).message });

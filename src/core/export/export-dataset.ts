@@ -90,14 +90,16 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
   if (!Number.isInteger(cutoffTokens) || cutoffTokens <= 0) throw new RangeError(`cutoffTokens must be a positive integer, got ${cutoffTokens}`);
   const name = sanitizeForPath(options.name ?? datasetNameOf(inFile));
   const selection = { status: options.status ?? 'accepted', statusLabels: options.statusLabels ?? [...DEFAULT_STATUS_LABELS], dataSources: options.dataSources };
-  const source = await describeSourceFile(inFile);
+  const source = await describeSourceFile(inFile).catch((error: unknown) => {
+    throw new Error(`cannot read the trajectory file ${inFile}: ${messageOf(error)}`, { cause: error });
+  });
   const folder = await openExportFolder(options.outDir, { overwrite: options.overwrite === true });
   const outputPath = (rel: string) => (options.absolutePaths ? path.join(folder.outDir, ...rel.split('/')) : rel);
 
   const counts: ExportCounts = {
     lines: 0, blank: 0, broken: 0,
     skipped: { review_status: 0, data_source: 0, status_label: 0 },
-    selected: 0, exported: 0, refused: 0, refusedByReason: {}, warnings: 0, cropImages: 0, originalImages: 0,
+    selected: 0, exported: 0, refused: 0, refusedByReason: {}, warnings: 0, cropImages: 0, originalImages: 0, originalDecodes: 0,
   };
   const refusals: Refusal[] = [];
   const warnings: ExportWarning[] = [];
@@ -131,7 +133,8 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
 
   try {
     file = await TrajectoryFile.open(inFile, signal ? { signal } : {});
-    const images = new SampleImageWriter(folder.tmpDir, new ImageCache({ maxBytes: options.imageCacheBytes ?? DEFAULT_CACHE_BYTES }));
+    const cache = new ImageCache({ maxBytes: options.imageCacheBytes ?? DEFAULT_CACHE_BYTES });
+    const images = new SampleImageWriter(folder.tmpDir, cache);
     writer = await createWriter(options.format, folder.tmpDir, name);
     const produce = async (sample: PlannedSample, imageFolder: string, sampleWarnings: ExportWarning[]): Promise<Outcome> => {
       try {
@@ -139,11 +142,12 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
         const exported = { id: sample.id, line: sample.line, messages: sample.messages, images: paths.map(outputPath) };
         return { kind: 'exported', sample: exported, warnings: sampleWarnings };
       } catch (error) {
-        if (isFileSystemError(error)) throw error;
+        if (isOutputFailure(error)) throw error;
         return { kind: 'refused', refusal: { id: sample.id, line: sample.line, code: 'image_error', reason: messageOf(error) } };
       }
     };
 
+    const planContext = { file: inFile, datasetDir: path.dirname(inFile), imageRoots: options.imageRoots ?? [], selection, sizes: new Map() };
     for await (const record of file.records()) {
       signal?.throwIfAborted();
       counts.lines++;
@@ -163,7 +167,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
         progress(false);
         continue;
       }
-      const planned = await planSample(t, record.line, { file: inFile, datasetDir: path.dirname(inFile), imageRoots: options.imageRoots ?? [], selection });
+      const planned = await planSample(t, record.line, planContext);
       if (planned.kind === 'skip') {
         counts.skipped[planned.reason]++;
         progress(false);
@@ -195,6 +199,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
     await images.removeUnusedOriginals();
     counts.cropImages = images.cropsWritten;
     counts.originalImages = images.originalsWritten;
+    counts.originalDecodes = cache.stats().decodes;
     await file.assertUnchangedOnDisk();
     const dataFiles = await writer.finish();
     writer = null;
@@ -254,8 +259,10 @@ function datasetNameOf(inFile: string): string {
   return path.basename(inFile).replace(/(\.traj)?\.jsonl?$/i, '') || 'dataset';
 }
 
-/** Out of space, permissions and the like stop the export; a bad image only refuses its sample. */
-function isFileSystemError(error: unknown): boolean {
+/** Errors that mean the export folder cannot be written: they stop the export; anything else refuses one sample. */
+const OUTPUT_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EMFILE', 'ENFILE']);
+
+function isOutputFailure(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+  return typeof code === 'string' && OUTPUT_FAILURES.has(code);
 }

@@ -43,6 +43,8 @@ export interface ExportCounts {
   /** Image files written: crops, and originals (copied or resized, one per source file). */
   cropImages: number;
   originalImages: number;
+  /** Times an original was decoded (once per file while the cache holds it). */
+  originalDecodes: number;
 }
 
 export interface SourceFileInfo {

@@ -42,7 +42,8 @@ export type RefusalCode =
   | 'image_count_mismatch'
   | 'role_order'
   | 'image_pixels_out_of_bounds'
-  | 'token_cutoff';
+  | 'token_cutoff'
+  | 'invalid_trajectory';
 
 export type PlanResult =
   | { kind: 'skip'; reason: SkipReason }
@@ -56,6 +57,8 @@ export interface PlanContext {
   /** Extra folders task images may live in (absolute paths, as in Mini-o3's own data). */
   imageRoots?: readonly string[];
   selection: SelectionOptions;
+  /** Header sizes already read in this export, by absolute path (originals are shared by many trajectories). */
+  sizes?: Map<string, Promise<Size>>;
 }
 
 class RefusalError extends Error {
@@ -70,14 +73,15 @@ export async function planSample(t: Trajectory, line: number, ctx: PlanContext):
     return await plan(t, line, ctx);
   } catch (error) {
     if (error instanceof RefusalError) return { kind: 'refuse', code: error.code, reason: error.message };
-    throw error;
+    // A trajectory the protocol code cannot handle is refused alone; the rest still export.
+    return { kind: 'refuse', code: 'invalid_trajectory', reason: `cannot replay the trajectory: ${messageOf(error)}` };
   }
 }
 
 async function plan(t: Trajectory, line: number, ctx: PlanContext): Promise<PlanResult> {
   const limits = limitsOf(t);
   const originalPath = resolveTaskImage(t, 0, line, ctx);
-  const originalSize = await headerSize(originalPath, 'task.images.0');
+  const originalSize = await headerSize(originalPath, 'task.images.0', ctx.sizes);
   const replay = replayTrajectory(t, { originalSize });
   const skip = skipAfterReplay(replay.status, ctx.selection);
   if (skip) return { kind: 'skip', reason: skip };
@@ -99,7 +103,7 @@ async function plan(t: Trajectory, line: number, ctx: PlanContext): Promise<Plan
       // A placeholder without an image is left for validation to report as a count mismatch.
       if (ref.index >= t.task.images.length) continue;
       const sourcePath = ref.index === 0 ? originalPath : resolveTaskImage(t, ref.index, line, ctx);
-      const sourceSize = ref.index === 0 ? originalSize : await headerSize(sourcePath, `task.images.${ref.index}`);
+      const sourceSize = ref.index === 0 ? originalSize : await headerSize(sourcePath, `task.images.${ref.index}`, ctx.sizes);
       const steps = guard(() => minio3InitialResizeSize(sourceSize.width, sourceSize.height, bounds, sourcePath));
       const size = steps.at(-1) ?? sourceSize;
       if (size.width < MIN_SIDE || size.height < MIN_SIDE) {
@@ -134,9 +138,14 @@ function resolveTaskImage(t: Trajectory, index: number, line: number, ctx: PlanC
   }
 }
 
-async function headerSize(absPath: string, field: string): Promise<Size> {
+async function headerSize(absPath: string, field: string, sizes: Map<string, Promise<Size>> | undefined): Promise<Size> {
   try {
-    return await readImageSize(absPath);
+    let size = sizes?.get(absPath);
+    if (!size) {
+      size = readImageSize(absPath);
+      sizes?.set(absPath, size);
+    }
+    return await size;
   } catch (error) {
     throw new RefusalError('image_error', `${field}: ${messageOf(error)}`);
   }
