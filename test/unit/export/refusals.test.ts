@@ -63,10 +63,10 @@ test('filters: review status (accepted by default), derived status label and dat
   assert.equal(byDefault.counts.blank, 1);
   assert.equal(byDefault.broken.length, 0);
 
-  const any = await exportDataset({ format: 'swift', inFile: ds.file, outDir: path.join(root, 'b'), status: 'any', statusLabels: ['valid', 'invalid_clip', 'invalid_format'], dataSources: ['visual_probe'] });
+  const anyReview = await exportDataset({ format: 'swift', inFile: ds.file, outDir: path.join(root, 'b'), status: 'any', statusLabels: ['valid', 'invalid_clip', 'invalid_format'], dataSources: ['visual_probe'] });
   const ids = (JSON.parse(fs.readFileSync(path.join(root, 'b', 'manifest.json'), 'utf8')) as { exported_ids: string[] }).exported_ids;
   assert.deepEqual(ids, ['accepted', 'rejected', 'unreviewed', 'with-error']);
-  assert.equal(any.counts.skipped.data_source, 1);
+  assert.equal(anyReview.counts.skipped.data_source, 1);
 });
 
 test('image problems refuse only their trajectory: missing file, path outside the dataset folder', async () => {
