@@ -12,6 +12,9 @@ import {
 } from '../imaging';
 import type { PlannedImage, PlannedSample } from './sample';
 
+/** Exported crops are lossless either way; zlib level 2 writes faster than sharp's default 6. */
+const EXPORT_PNG_COMPRESSION = 2;
+
 /** Where exported images live inside the export folder (always '/'-separated in the output). */
 export const IMAGES_DIR = 'images';
 export const ORIGINALS_DIR = `${IMAGES_DIR}/originals`;
@@ -71,7 +74,7 @@ export class SampleImageWriter {
           const resized = minio3ResizeForModel(cropDecoded(decoded, image.rectInOriginal), bounds);
           assertPlannedSize(resized, image);
           const relPath = `${sampleDir}/obs_${image.observation}.png`;
-          await writeFile(path.join(this.exportDir, relPath), await encodeImage(resized, 'png'));
+          await writeFile(path.join(this.exportDir, relPath), await encodeImage(resized, 'png', undefined, EXPORT_PNG_COMPRESSION));
           paths.push(relPath);
         } else {
           const entry = this.original(image, bounds);
@@ -120,7 +123,7 @@ export class SampleImageWriter {
       } else {
         const resized = minio3ResizeInitial(await this.cache.get(sourcePath), bounds);
         assertPlannedSize(resized, image);
-        await writeFile(target, await encodeImage(resized, 'png'), { flag: 'wx' });
+        await writeFile(target, await encodeImage(resized, 'png', undefined, EXPORT_PNG_COMPRESSION), { flag: 'wx' });
       }
     })();
     const entry: OriginalEntry = { relPath, written, used: false };

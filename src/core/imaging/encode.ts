@@ -9,8 +9,11 @@ export type ImageFormat = 'jpeg' | 'png';
 /** PIL's default JPEG quality (what Mini-o3's `image.save('...jpg')` writes). */
 export const DEFAULT_JPEG_QUALITY = 75;
 
+/** sharp's default zlib level for PNG; lower levels are faster and still lossless. */
+export const DEFAULT_PNG_COMPRESSION = 6;
+
 export async function encodeImage(
-  img: DecodedImage, format: ImageFormat, quality = DEFAULT_JPEG_QUALITY,
+  img: DecodedImage, format: ImageFormat, quality = DEFAULT_JPEG_QUALITY, pngCompressionLevel = DEFAULT_PNG_COMPRESSION,
 ): Promise<Buffer> {
   assertDecodedImage(img);
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
@@ -20,7 +23,7 @@ export async function encodeImage(
   try {
     return format === 'jpeg'
       ? await pipeline.jpeg({ quality }).toBuffer()
-      : await pipeline.png().toBuffer();
+      : await pipeline.png({ compressionLevel: pngCompressionLevel }).toBuffer();
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new ImagingError(sourceOf(img), `cannot encode as ${format}: ${message}`, { cause: err });
