@@ -34,6 +34,11 @@ export interface GenerateParams extends Sampling {
 export interface GenerateChunk {
   /** Text generated since the previous chunk. */
   delta: string;
+  /**
+   * True on the first chunk after the backend restarted the turn (a retry after a dropped
+   * stream): the deltas received before it are void and this one starts the text anew.
+   */
+  restart?: boolean;
 }
 
 export interface GenerateResult {
