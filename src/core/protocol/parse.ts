@@ -49,7 +49,7 @@ export function parseAssistantTurn(text: string): ParsedTurn {
   if (!grounding && text.includes('<grounding>')) problems.push('<grounding> is never closed with </grounding>');
   if (grounding && text.slice(grounding.end).trim() !== '') problems.push('text after </grounding>: generation stops at </grounding>, so it cannot occur');
   if (!grounding && answer === null) problems.push('neither a <grounding> call nor an <answer>: the trajectory is void');
-  if (!grounding && answer !== null && !/<\/answer>$/.test(text)) problems.push('text after </answer>: Mini-o3 requires the turn to end with </answer> (void otherwise)');
+  if (!grounding && answer !== null && !/<\/answer>\n?$/.test(text)) problems.push('text after </answer>: Mini-o3 requires the turn to end with </answer> (void otherwise)');
   if (answer !== null && countOf(text, '<answer>') > 1) problems.push('more than one <answer> block');
   return { think, grounding, groundingCount: pairs.length, answer, problems };
 }

@@ -2,7 +2,7 @@ import type { Box4, Limits, StatusLabel, Trajectory } from '../trajectory/schema
 import { limitsOf } from '../trajectory/schema';
 import { composeToOriginal, type Size } from '../geometry/boxes';
 import { parseAssistantTurn, type ParsedTurn } from './parse';
-import { isToolCall, resolveStrictCall } from './strict-call';
+import { ENDS_WITH_ANSWER, isToolCall, resolveStrictCall } from './strict-call';
 import { CONTEXT_MARGIN, errorFeedback, observationPrompt } from './prompts';
 
 /**
@@ -103,7 +103,7 @@ export function replayTrajectory(t: Trajectory, options: ReplayOptions): Traject
     if (!isToolCall(turn.text)) {
       ended = true;
       const cutByLength = turn.finish_reason === 'length';
-      const endsWithAnswer = /<answer>[\s\S]*<\/answer>$/.test(turn.text);
+      const endsWithAnswer = ENDS_WITH_ANSWER.test(turn.text);
       if (cutByLength || !endsWithAnswer) {
         r.action = 'void';
         r.status = 'void';

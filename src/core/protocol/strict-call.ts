@@ -13,6 +13,12 @@ const STRICT_CALL = /^[\s\S]*<grounding>\{"bbox_2d": ([\s\S]*),[\s\S]*"source": 
 /** Mini-o3's tool-call detector: any `<grounding>…</grounding>` pair makes the turn a tool call. */
 export const GROUNDING_PAIR = /<grounding>([\s\S]*?)<\/grounding>/;
 
+/**
+ * Mini-o3's non-void answer test, `re.match(".*<answer>.*</answer>$", text, re.DOTALL)`: Python's `$`
+ * also matches just before one final newline.
+ */
+export const ENDS_WITH_ANSWER = /<answer>[\s\S]*<\/answer>\n?$/;
+
 export type CallFailureKind = 'format' | 'clip';
 
 export type StrictCallResult =

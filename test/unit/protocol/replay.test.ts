@@ -113,3 +113,10 @@ test('prompts are byte-exact, typos included', () => {
     'ERROR occurs during grounding. Error Information: .\nPlease analyze the error information obtained from the function tool and adjust your response. Countinue your reasoning process inside <think> and </think>.',
   );
 });
+
+test('an answer followed by one final newline is not void (Python $ matches before a final \\n)', () => {
+  // CPython: re.match('.*<answer>.*</answer>$', s, re.DOTALL) accepts '…</answer>\n' and rejects '…</answer>\n\n'.
+  assert.equal(replayTrajectory(traj([answer('x') + '\n']), { originalSize: original }).status, 'valid');
+  assert.equal(replayTrajectory(traj([answer('x') + '\n\n']), { originalSize: original }).status, 'void');
+  assert.equal(replayTrajectory(traj([answer('x') + ' ']), { originalSize: original }).status, 'void');
+});
