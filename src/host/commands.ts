@@ -3,21 +3,26 @@ import { ValidationDiagnostics } from './validation-diagnostics';
 
 const TRAJ_FILTER = { 'Mini-o3 trajectories': ['jsonl'] };
 
-async function pickTrajectoryFile(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+/** The file in the focused trajectory editor (a custom editor is not an activeTextEditor). */
+export type ActiveTrajectoryFile = () => vscode.Uri | undefined;
+
+async function pickTrajectoryFile(uri: vscode.Uri | undefined, activeTrajectory: ActiveTrajectoryFile): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
+  const inEditor = activeTrajectory();
+  if (inEditor) return inEditor;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active && active.fsPath.endsWith('.traj.jsonl')) return active;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: TRAJ_FILTER, title: 'Choose a .traj.jsonl file' });
   return picked?.[0];
 }
 
-export function registerCommands(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
+export function registerCommands(context: vscode.ExtensionContext, output: vscode.OutputChannel, activeTrajectory: ActiveTrajectoryFile = () => undefined): void {
   const diagnostics = new ValidationDiagnostics();
   context.subscriptions.push(diagnostics);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('miniO3.validateFile', async (uri?: vscode.Uri) => {
-      const target = await pickTrajectoryFile(uri);
+      const target = await pickTrajectoryFile(uri, activeTrajectory);
       if (!target) return;
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Validating ${vscode.workspace.asRelativePath(target)}`, cancellable: true },
@@ -34,7 +39,7 @@ export function registerCommands(context: vscode.ExtensionContext, output: vscod
     }),
 
     vscode.commands.registerCommand('miniO3.showStats', async (uri?: vscode.Uri) => {
-      const target = await pickTrajectoryFile(uri);
+      const target = await pickTrajectoryFile(uri, activeTrajectory);
       if (!target) return;
       const { TrajectoryFile } = await import('../core/store');
       const { analyzeRecord, ImageSizeLookup } = await import('../core/analysis/analyze-record');
