@@ -37,6 +37,25 @@ export interface AnalyzedRecord {
 /** Caches original-image sizes by resolved path (reading a header is cheap, but not free). */
 export class ImageSizeLookup {
   private readonly sizes = new Map<string, Promise<Size>>();
+  /** Resolved paths (or the reason they were refused) by folder, path and roots: realpath checks are not free. */
+  private readonly resolved = new Map<string, { path: string } | { error: Error }>();
+
+  /** `resolveDatasetPath`, memoized; a refusal is rethrown naming this record's file, line and field. */
+  resolve(baseDir: string, rel: string, where: { file: string; line: number; field: string }, roots: readonly string[]): string {
+    const key = `${baseDir}\0${rel}\0${roots.join('\0')}`;
+    let hit = this.resolved.get(key);
+    if (!hit) {
+      try {
+        hit = { path: resolveDatasetPath(baseDir, rel, where, { allowedRoots: [...roots] }) };
+      } catch (e) {
+        hit = { error: e as Error };
+      }
+      this.resolved.set(key, hit);
+    }
+    if ('path' in hit) return hit.path;
+    return resolveDatasetPath(baseDir, rel, where, { allowedRoots: [...roots] });
+  }
+
   get(absPath: string): Promise<Size> {
     let p = this.sizes.get(absPath);
     if (!p) {
@@ -117,7 +136,7 @@ async function originalSizeOf(
   const rel = t.task.images[0]!;
   let actual: Size | null = null;
   try {
-    const abs = resolveDatasetPath(dirname(file), rel, { file, line, field: 'task.images.0' }, { allowedRoots: [...(options.imageRoots ?? [])] });
+    const abs = sizes.resolve(dirname(file), rel, { file, line, field: 'task.images.0' }, options.imageRoots ?? []);
     actual = await sizes.get(abs);
   } catch (e) {
     report({ severity: recorded ? 'warning' : 'error', file, line, field: 'task.images.0', message: (e as Error).message });
