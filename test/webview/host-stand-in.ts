@@ -1,0 +1,155 @@
+import { basename, dirname } from 'node:path';
+import { RpcEndpoint } from '../../src/shared/rpc';
+import type { Envelope, HostEvents, HostRequests, RowSummary, TaskTreeView, TrajectoryView, WebviewEvents } from '../../src/protocol';
+import { TrajectoryFile, resolveDatasetPath, type ValidRecord } from '../../src/core/store';
+import { analyzeRecord, ImageSizeLookup, type AnalyzedRecord } from '../../src/core/analysis/analyze-record';
+import type { Trajectory } from '../../src/core/trajectory/schema';
+import { ImageMaker, type ImageOutput } from './stand-in/images';
+import { RowQueryEngine, type RowEntry } from './stand-in/row-query';
+import { rowSummaryOf, trajectoryViewOf } from './stand-in/trajectory-view';
+
+type AsMap<T> = { [K in keyof T]: T[K] };
+type HostRpc = RpcEndpoint<Record<string, never>, AsMap<HostRequests>, AsMap<WebviewEvents>, AsMap<HostEvents>>;
+
+/**
+ * The extension host's side of the protocol, answered from a real `*.traj.jsonl` file through
+ * the real core (store, analyzeRecord, replay, tree data), so the webview under test sees
+ * what it would see in VS Code. Live appends change a trajectory in memory and announce it.
+ */
+export class HostStandIn {
+  readonly rpc: HostRpc;
+  readonly selections: HostEvents['selection'][] = [];
+  readonly errors: string[] = [];
+  readonly revealed: number[] = [];
+  /** Requests seen, by name (for assertions about lazy loading). */
+  readonly requests: { name: string; params: unknown }[] = [];
+  private sink: (envelope: Envelope) => void = () => undefined;
+  private readonly entries: RowEntry[] = [];
+  /** Trajectories changed in memory (live appends); every other line is read from the file when asked for. */
+  private readonly changed = new Map<number, ValidRecord>();
+  private readonly queries = new RowQueryEngine(() => this.entries);
+  private readonly sizes = new ImageSizeLookup();
+  private readonly images: ImageMaker;
+
+  private constructor(private readonly file: TrajectoryFile, images: ImageOutput) {
+    this.images = new ImageMaker(images);
+    this.rpc = new RpcEndpoint((envelope) => this.sink(envelope), 30_000);
+    const log = <K extends keyof HostRequests & string>(name: K, handler: (params: HostRequests[K]['params']) => Promise<HostRequests[K]['result']> | HostRequests[K]['result']) => {
+      this.rpc.handle(name, (params) => {
+        this.requests.push({ name, params });
+        return handler(params);
+      });
+    };
+    log('queryRows', (q) => this.queries.query(q));
+    log('getTrajectory', async ({ line }) => (await this.load(line)).view);
+    log('getTaskTree', ({ taskId }) => this.taskTree(taskId));
+    log('getImage', async (request) => {
+      const { view, record } = await this.load(request.line);
+      return this.images.make(request, view, this.originalPath(record));
+    });
+    log('getCharts', ({ filter }) => this.queries.charts(filter));
+    log('revealLine', ({ line }) => {
+      this.revealed.push(line);
+      return null;
+    });
+    this.rpc.on('ready', () => this.rpc.emit('init', { fileName: basename(file.path), readonly: false, keybindingsHelp: true }));
+    this.rpc.on('selection', (body) => this.selections.push(body));
+    this.rpc.on('error', (body) => this.errors.push(body.message));
+  }
+
+  static async open(path: string, images: ImageOutput): Promise<HostStandIn> {
+    const file = await TrajectoryFile.open(path);
+    const host = new HostStandIn(file, images);
+    for await (const record of file.records()) {
+      if (!record.ok) {
+        if (record.blank) continue;
+        host.entries.push({ row: { line: record.line, broken: true, message: `${path}:${record.line}: ${record.finding.message}`, preview: record.text.slice(0, 200) }, maxTurns: null });
+        continue;
+      }
+      host.remember(record, await analyzeRecord(record, path, host.sizes));
+    }
+    return host;
+  }
+
+  /** Where the webview's messages go in. */
+  receive(message: unknown): Promise<void> {
+    return this.rpc.receive(message);
+  }
+
+  /** Where the host's messages go out (to the page). */
+  connect(sink: (envelope: Envelope) => void): void {
+    this.sink = sink;
+  }
+
+  async close(): Promise<void> {
+    this.rpc.close();
+    await this.file.close();
+  }
+
+  /** The answers the webview gets, for tests to compare what it shows against. */
+  query(q: Parameters<RowQueryEngine['query']>[0]): ReturnType<RowQueryEngine['query']> {
+    return this.queries.query(q);
+  }
+
+  charts(filter: Parameters<RowQueryEngine['charts']>[0]): ReturnType<RowQueryEngine['charts']> {
+    return this.queries.charts(filter);
+  }
+
+  get rowCount(): number {
+    return this.entries.length;
+  }
+
+  async trajectory(line: number): Promise<Trajectory> {
+    return (await this.record(line)).trajectory;
+  }
+
+  /** Live search: a turn is appended to an open trajectory; the host announces it. */
+  async appendTurn(line: number, text: string): Promise<RowSummary> {
+    const record = await this.record(line);
+    const trajectory: Trajectory = { ...record.trajectory, turns: [...record.trajectory.turns, { text }] };
+    const changed: ValidRecord = { ...record, trajectory, raw: { ...record.raw, turns: trajectory.turns } };
+    this.changed.set(line, changed);
+    const summary = this.remember(changed, await analyzeRecord(changed, this.file.path, this.sizes));
+    this.rpc.emit('trajectoryChanged', { line, summary });
+    return summary;
+  }
+
+  private remember(record: ValidRecord, analyzed: AnalyzedRecord): RowSummary {
+    const summary = rowSummaryOf(analyzed);
+    const entry: RowEntry = { row: summary, maxTurns: analyzed.summary?.maxTurns ?? null };
+    const last = this.entries.at(-1);
+    const at = !last || last.row.line < record.line ? -1 : this.entries.findIndex((e) => e.row.line === record.line);
+    if (at >= 0) this.entries[at] = entry;
+    else this.entries.push(entry);
+    this.queries.invalidate();
+    return summary;
+  }
+
+  private async record(line: number): Promise<ValidRecord> {
+    const record = this.changed.get(line) ?? (await this.file.get(line - 1));
+    if (!record.ok) throw new Error(`line ${line} holds no valid trajectory`);
+    return record;
+  }
+
+  private async load(line: number): Promise<{ record: ValidRecord; view: TrajectoryView }> {
+    const record = await this.record(line);
+    return { record, view: trajectoryViewOf(record, await analyzeRecord(record, this.file.path, this.sizes)) };
+  }
+
+  async taskTree(taskId: string): Promise<TaskTreeView> {
+    const lines = this.entries.filter((e) => !e.row.broken && e.row.taskId === taskId).map((e) => e.row.line);
+    const trajectories: TrajectoryView[] = [];
+    for (const line of lines) trajectories.push((await this.load(line)).view);
+    return { taskId, trajectories };
+  }
+
+  private originalPath(record: ValidRecord): string | Error {
+    const t = record.trajectory;
+    const line = record.line;
+    try {
+      return resolveDatasetPath(dirname(this.file.path), t.task.images[0]!, { file: this.file.path, line, field: 'task.images.0' });
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+}

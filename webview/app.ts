@@ -1,0 +1,296 @@
+import type { BrokenRow, Row, RowFilter, SortKey, TaskTreeView, TrajectoryView, WebviewEvents } from '../src/protocol';
+import { ChartsView } from './charts/charts-view';
+import { DetailPanel } from './detail/detail-panel';
+import { h, iconButton } from './dom';
+import { brokenRowText } from './format';
+import type { HostBridge } from './host-bridge';
+import { installShortcuts, ShortcutsOverlay } from './keyboard';
+import { FilterBar } from './list/filter-bar';
+import { RowSource } from './list/row-source';
+import { TrajectoryList } from './list/trajectory-list';
+import { ViewStateStore, type CentreView } from './persisted-state';
+import { connectToHost, type WebviewRpc } from './rpc-client';
+import { splitter } from './splitter';
+import { TreeView } from './tree/tree-view';
+
+/** Content changes (rowsChanged, live appends) re-query the list at most this often. */
+const REQUERY_MS = 200;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The trajectory editor's webview: the list on the left, the task's search tree (or the
+ * charts) in the centre, the selected turn on the right. It talks to the host only through
+ * the typed protocol, over whatever `HostBridge` it is given.
+ */
+export class App {
+  private readonly rpc: WebviewRpc;
+  private readonly store: ViewStateStore;
+  private readonly rows: RowSource;
+  private readonly list: TrajectoryList;
+  private readonly filterBar: FilterBar;
+  private readonly tree: TreeView;
+  private readonly charts: ChartsView;
+  private readonly detail: DetailPanel;
+  private readonly overlay = new ShortcutsOverlay();
+  private readonly titleEl: HTMLElement;
+  private readonly hintEl: HTMLElement;
+  private readonly tabs: Record<CentreView, HTMLButtonElement>;
+  private readonly disposers: (() => void)[] = [];
+  private selectedLine: number | null = null;
+  private selectedTurn: number | null = null;
+  private taskTree: TaskTreeView | null = null;
+  private trajectory: TrajectoryView | null = null;
+  /** Bumped by every selection; answers for older ones are dropped. */
+  private selectionTicket = 0;
+  private requeryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(root: HTMLElement, bridge: HostBridge) {
+    const connection = connectToHost(bridge);
+    this.rpc = connection.rpc;
+    this.disposers.push(connection.dispose);
+    this.store = new ViewStateStore(bridge);
+    const state = this.store.current;
+
+    this.rows = new RowSource(this.rpc, { filter: state.filter, sort: state.sort }, () => this.onRows(), (message) => this.list.showError(`Could not load the rows: ${message}`));
+    this.list = new TrajectoryList(this.rows, {
+      select: (row, index) => this.selectRow(row, index),
+      sort: (key) => this.sortBy(key),
+      scroll: (scrollTop) => this.store.update({ scrollTop }),
+    }, state.scrollTop);
+    this.list.setSort(state.sort.key, state.sort.descending);
+    this.filterBar = new FilterBar(state.filter, (filter) => this.setFilter(filter));
+    this.tree = new TreeView(this.rpc, {
+      selectNode: (line, turn) => void this.select(line, this.taskTree?.taskId ?? null, turn, true),
+      zoom: (taskId, zoom) => this.store.setZoom(taskId, zoom),
+    });
+    this.charts = new ChartsView(this.rpc);
+    this.detail = new DetailPanel(this.rpc, {
+      selectTurn: (turn) => this.setTurn(turn),
+      revealLine: (line) => void this.rpc.request('revealLine', { line }).catch((e: unknown) => this.reportError(`Could not open line ${line}: ${messageOf(e)}`)),
+      rawTextChanged: (rawText) => this.store.update({ rawText }),
+    }, state.rawText);
+
+    this.titleEl = h('span', { className: 'app-title', text: 'Mini-o3 trajectories' });
+    this.hintEl = h('span', { className: 'app-hint', text: 'Press ? for keyboard shortcuts', attrs: { hidden: true } });
+    this.tabs = {
+      tree: h('button', { className: 'tab', text: 'Search tree', attrs: { type: 'button', role: 'tab', 'data-view': 'tree' } }),
+      charts: h('button', { className: 'tab', text: 'Charts', attrs: { type: 'button', role: 'tab', 'data-view': 'charts' } }),
+    };
+    this.tabs.tree.addEventListener('click', () => this.setCentreView('tree'));
+    this.tabs.charts.addEventListener('click', () => this.setCentreView('charts'));
+
+    const listPane = h('aside', { className: 'list-pane', attrs: { 'aria-label': 'Trajectory list' } }, this.filterBar.element, this.list.element);
+    const centre = h('main', { className: 'centre-pane' }, h('div', { className: 'tab-bar', attrs: { role: 'tablist' } }, this.tabs.tree, this.tabs.charts), this.tree.element, this.charts.element);
+    const detailPane = h('aside', { className: 'detail-wrapper', attrs: { 'aria-label': 'Selected turn' } }, this.detail.element);
+    root.replaceChildren(
+      h(
+        'div',
+        { className: 'app' },
+        h('div', { className: 'app-toolbar' }, this.titleEl, this.hintEl, h('span', { className: 'spacer' }), iconButton('keyboard', 'Keyboard shortcuts (?)', () => this.overlay.toggle())),
+        h('div', { className: 'app-body' }, listPane, splitter(listPane, 'left', 'Resize the list'), centre, splitter(detailPane, 'right', 'Resize the detail panel'), detailPane),
+        this.overlay.element,
+      ),
+    );
+    this.setCentreView(state.centreView);
+
+    this.disposers.push(
+      this.rpc.on('init', (body) => this.onInit(body)),
+      this.rpc.on('rowsChanged', () => this.contentChanged()),
+      this.rpc.on('trajectoryChanged', (body) => void this.onTrajectoryChanged(body)),
+      this.rpc.on('select', (body) => void this.select(body.line, null, body.turn ?? null)),
+      installShortcuts({
+        nextRow: () => void this.list.move(1),
+        previousRow: () => void this.list.move(-1),
+        nextTurn: () => this.stepTurn(1),
+        previousTurn: () => this.stepTurn(-1),
+        focusNode: () => {
+          if (this.store.current.centreView !== 'tree') this.setCentreView('tree');
+          this.tree.focusSelected();
+        },
+        escape: () => {
+          if (this.overlay.open) {
+            this.overlay.toggle(false);
+            return true;
+          }
+          return this.tree.clearFocus();
+        },
+        toggleHelp: () => this.overlay.toggle(),
+        zoomIn: () => this.tree.zoomBy(1.25),
+        zoomOut: () => this.tree.zoomBy(0.8),
+        fit: () => this.tree.fit(),
+        focusSearch: () => this.filterBar.focusSearch(),
+        toggleCharts: () => this.setCentreView(this.store.current.centreView === 'tree' ? 'charts' : 'tree'),
+      }),
+    );
+
+    this.list.schedule();
+    this.rpc.emit('ready', {});
+    if (state.selectedLine !== null) void this.select(state.selectedLine, null, state.selectedTurn);
+  }
+
+  dispose(): void {
+    for (const dispose of this.disposers.splice(0)) dispose();
+  }
+
+  private onInit(body: WebviewEvents['init']): void {
+    this.titleEl.textContent = body.fileName;
+    this.titleEl.title = body.fileName;
+    this.hintEl.hidden = !body.keybindingsHelp;
+  }
+
+  private onRows(): void {
+    this.list.showError(null);
+    const counts = this.rows.counts;
+    if (counts) this.filterBar.setDataSources(counts.dataSources);
+    this.list.schedule();
+    if (!performance.getEntriesByName('mini-o3:first-rows').length && (this.rows.length ?? 0) > 0) performance.mark('mini-o3:first-rows');
+  }
+
+  private setFilter(filter: RowFilter): void {
+    this.store.update({ filter, scrollTop: 0 });
+    this.rows.setQuery({ filter, sort: this.store.current.sort });
+    this.list.resetScroll();
+    if (this.store.current.centreView === 'charts') void this.charts.load(filter);
+  }
+
+  private sortBy(key: SortKey): void {
+    const current = this.store.current.sort;
+    const sort = { key, descending: current.key === key ? !current.descending : false };
+    this.store.update({ sort, scrollTop: 0 });
+    this.list.setSort(sort.key, sort.descending);
+    this.rows.setQuery({ filter: this.store.current.filter, sort });
+    this.list.resetScroll();
+  }
+
+  private setCentreView(view: CentreView): void {
+    this.store.update({ centreView: view });
+    this.tree.element.hidden = view !== 'tree';
+    this.charts.element.hidden = view !== 'charts';
+    for (const [name, tab] of Object.entries(this.tabs)) {
+      tab.setAttribute('aria-selected', name === view ? 'true' : 'false');
+      tab.classList.toggle('active', name === view);
+    }
+    if (view === 'charts') void this.charts.load(this.store.current.filter);
+  }
+
+  /** The host says the file changed: re-query what the list shows (coalesced). */
+  private contentChanged(): void {
+    clearTimeout(this.requeryTimer);
+    this.requeryTimer = setTimeout(() => {
+      this.rows.invalidate();
+      this.list.schedule();
+      if (this.store.current.centreView === 'charts') void this.charts.load(this.store.current.filter);
+    }, REQUERY_MS);
+  }
+
+  private async onTrajectoryChanged(body: WebviewEvents['trajectoryChanged']): Promise<void> {
+    if (this.rows.patchRow(body.summary)) this.list.schedule();
+    this.contentChanged();
+    if (!this.taskTree || this.taskTree.taskId !== body.summary.taskId) return;
+    const ticket = this.selectionTicket;
+    try {
+      const task = await this.rpc.request('getTaskTree', { taskId: body.summary.taskId });
+      if (ticket !== this.selectionTicket) return;
+      this.taskTree = task;
+      this.tree.show(task, null);
+      const fresh = task.trajectories.find((t) => t.line === this.selectedLine);
+      if (fresh) {
+        this.trajectory = fresh;
+        this.detail.show(fresh, this.selectedTurn);
+      }
+    } catch (error) {
+      this.reportError(`Could not refresh the tree after line ${body.line} changed: ${messageOf(error)}`);
+    }
+  }
+
+  private selectRow(row: Row, index: number): void {
+    this.list.setSelected(row.line, index);
+    if (row.broken) {
+      this.showBroken(row);
+      return;
+    }
+    void this.select(row.line, row.taskId, row.line === this.selectedLine ? this.selectedTurn : null);
+  }
+
+  private showBroken(row: BrokenRow): void {
+    this.selectionTicket++;
+    this.selectedLine = row.line;
+    this.selectedTurn = null;
+    this.trajectory = null;
+    this.store.update({ selectedLine: row.line, selectedTurn: null });
+    this.rpc.emit('selection', { line: row.line, turn: null });
+    const text = brokenRowText(row.line, row.message);
+    this.detail.showMessage(`${text}\n\n${row.preview}`);
+    this.tree.showMessage(`${text}: this line does not parse, so it has no tree.`);
+  }
+
+  /**
+   * Selects a trajectory (and a turn; null: its first), loading its task's tree. A click in the
+   * tree keeps the tree it came from; a selection from the list or the host fetches it fresh.
+   */
+  private async select(line: number, knownTaskId: string | null, turn: number | null, reuseTree = false): Promise<void> {
+    const ticket = ++this.selectionTicket;
+    const changedLine = line !== this.selectedLine;
+    this.selectedLine = line;
+    this.selectedTurn = turn;
+    const index = changedLine ? this.rows.indexOfLine(line) : this.list.selected.index;
+    this.list.setSelected(line, index);
+    if (changedLine && index !== null) this.list.scrollToIndex(index);
+    try {
+      let taskId = knownTaskId;
+      if (taskId === null) {
+        const view = await this.rpc.request('getTrajectory', { line });
+        if (ticket !== this.selectionTicket) return;
+        taskId = view.task.id;
+      }
+      const task = this.taskTree?.taskId === taskId && (reuseTree || !changedLine) ? this.taskTree : await this.rpc.request('getTaskTree', { taskId });
+      if (ticket !== this.selectionTicket) return;
+      const trajectory = task.trajectories.find((t) => t.line === line) ?? (await this.rpc.request('getTrajectory', { line }));
+      if (ticket !== this.selectionTicket) return;
+      this.taskTree = task;
+      this.trajectory = trajectory;
+      const turns = trajectory.turns.map((t) => t.index);
+      this.selectedTurn = turn !== null && turns.includes(turn) ? turn : (turns[0] ?? null);
+      this.tree.show(task, this.store.zoomOf(task.taskId));
+      this.showSelection();
+      if (!performance.getEntriesByName('mini-o3:first-tree').length) performance.mark('mini-o3:first-tree');
+    } catch (error) {
+      if (ticket !== this.selectionTicket) return;
+      this.trajectory = null;
+      const message = `Could not load line ${line}: ${messageOf(error)}`;
+      this.tree.showMessage(message);
+      this.detail.showMessage(message);
+      this.store.update({ selectedLine: line, selectedTurn: turn });
+    }
+  }
+
+  private setTurn(turn: number): void {
+    if (!this.trajectory || !this.trajectory.turns.some((t) => t.index === turn)) return;
+    this.selectedTurn = turn;
+    this.showSelection();
+  }
+
+  private stepTurn(delta: number): void {
+    if (!this.trajectory || this.trajectory.turns.length === 0) return;
+    const indices = this.trajectory.turns.map((t) => t.index);
+    const at = this.selectedTurn === null ? -1 : indices.indexOf(this.selectedTurn);
+    const next = indices[Math.min(indices.length - 1, Math.max(0, at + delta))];
+    if (next !== undefined && next !== this.selectedTurn) this.setTurn(next);
+  }
+
+  private showSelection(): void {
+    if (!this.trajectory) return;
+    this.tree.setSelection(this.trajectory.line, this.selectedTurn);
+    this.detail.show(this.trajectory, this.selectedTurn);
+    this.store.update({ selectedLine: this.trajectory.line, selectedTurn: this.selectedTurn });
+    this.rpc.emit('selection', { line: this.trajectory.line, turn: this.selectedTurn });
+  }
+
+  private reportError(message: string): void {
+    console.error(message);
+    this.rpc.emit('error', { message });
+  }
+}

@@ -1,0 +1,316 @@
+import { select, type Selection } from 'd3-selection';
+import { zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomBehavior } from 'd3-zoom';
+import { linkVertical } from 'd3-shape';
+import type { ImageRef, TaskTreeView } from '../../src/protocol';
+import { h, iconButton, s } from '../dom';
+import type { ZoomState } from '../persisted-state';
+import type { WebviewRpc } from '../rpc-client';
+import { NodeView, nodeExtent, THUMB_BOX, type NodeModel } from './node-view';
+import { ThumbnailLoader, type ThumbnailRequest } from './thumbnails';
+import { buildTreeModel, type TreeModel } from './tree-model';
+import { centreOn, contains, detailLevel, fitTransform, HIGH_RES_SCALE, MAX_SCALE, MIN_SCALE, visibleRect, type Extent } from './zoom-math';
+
+const THUMB_MAX_SIDE = 240;
+/** Below this many screen pixels a thumbnail shows nothing: far out, nodes are status-coloured frames only. */
+const MIN_THUMB_PIXELS = 24;
+const HIGH_RES_MAX_SIDE = 720;
+/** Scale used when Enter focuses the selected node. */
+const FOCUS_SCALE = 1.6;
+
+export interface TreeViewEvents {
+  selectNode(line: number, turn: number): void;
+  zoom(taskId: string, state: ZoomState): void;
+}
+
+/** The task's search tree: d3-zoom pan/zoom over an SVG, semantic zoom by scale. */
+export class TreeView {
+  readonly element: HTMLElement;
+  private readonly svg: SVGSVGElement;
+  private readonly viewport: SVGGElement;
+  private readonly linkLayer: SVGGElement;
+  private readonly nodeLayer: SVGGElement;
+  private readonly messageEl: HTMLElement;
+  private readonly levelEl: HTMLElement;
+  private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
+  private readonly svgSelection: Selection<SVGSVGElement, unknown, null, undefined>;
+  private readonly thumbnails: ThumbnailLoader;
+  private readonly views = new Map<string, NodeView>();
+  private readonly links = new Map<string, SVGPathElement>();
+  private model: TreeModel | null = null;
+  private selection: { line: number | null; turn: number | null } = { line: null, turn: null };
+  private focusedNodeId: string | null = null;
+  private beforeFocus: ZoomState | null = null;
+  private pendingZoom: ZoomState | 'fit' | null = null;
+  private frame = 0;
+  private applyingProgrammaticZoom = false;
+
+  constructor(rpc: WebviewRpc, private readonly events: TreeViewEvents) {
+    this.linkLayer = s('g', { className: 'tree-links' });
+    this.nodeLayer = s('g', { className: 'tree-nodes' });
+    this.viewport = s('g', { className: 'tree-viewport' }, this.linkLayer, this.nodeLayer);
+    this.svg = s('svg', { className: 'tree-svg zoom-overview', attrs: { role: 'img', 'aria-label': 'Search tree', 'data-zoom-level': 'overview', tabindex: -1 } }, this.viewport);
+    this.messageEl = h('div', { className: 'pane-message', text: 'Select a trajectory to see its task’s search tree.' });
+    this.levelEl = h('span', { className: 'zoom-level', attrs: { 'aria-live': 'polite' } });
+    const toolbar = h(
+      'div',
+      { className: 'toolbar tree-toolbar' },
+      iconButton('zoom-in', 'Zoom in (+)', () => this.zoomBy(1.25), 'zoom-in'),
+      iconButton('zoom-out', 'Zoom out (-)', () => this.zoomBy(0.8), 'zoom-out'),
+      iconButton('screen-normal', 'Fit the tree (f)', () => this.fit(), 'zoom-fit'),
+      iconButton('target', 'Focus the selected turn (Enter)', () => this.focusSelected(), 'zoom-focus'),
+      this.levelEl,
+    );
+    this.element = h('div', { className: 'tree-pane' }, toolbar, h('div', { className: 'tree-canvas' }, this.svg, this.messageEl));
+
+    this.thumbnails = new ThumbnailLoader(rpc, (key, ref) => this.onThumbnail(key, ref));
+    this.zoomBehavior = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([MIN_SCALE, MAX_SCALE])
+      .duration(matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 250)
+      .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => this.onZoom(event));
+    this.svgSelection = select(this.svg);
+    this.svgSelection.call(this.zoomBehavior);
+    this.svg.addEventListener('click', (event) => this.onClick(event));
+    new ResizeObserver(() => this.onResize()).observe(this.svg);
+  }
+
+  get taskId(): string | null {
+    return this.model?.taskId ?? null;
+  }
+
+  get transform(): ZoomState {
+    const t = zoomTransform(this.svg);
+    return { k: t.k, x: t.x, y: t.y };
+  }
+
+  /** Shows a task's tree; the same task again updates in place and keeps the zoom. */
+  show(task: TaskTreeView, saved: ZoomState | null): void {
+    const sameTask = this.model?.taskId === task.taskId;
+    this.model = buildTreeModel(task);
+    this.messageEl.hidden = true;
+    this.syncNodes(this.model);
+    if (!sameTask) {
+      this.focusedNodeId = null;
+      this.beforeFocus = null;
+      this.setTransform(saved ?? 'fit');
+    }
+    this.applySelection();
+    this.scheduleVisibility();
+  }
+
+  showMessage(message: string): void {
+    this.model = null;
+    this.syncNodes(null);
+    this.messageEl.hidden = false;
+    this.messageEl.textContent = message;
+  }
+
+  setSelection(line: number | null, turn: number | null): void {
+    this.selection = { line, turn };
+    this.applySelection();
+  }
+
+  zoomBy(factor: number): void {
+    this.zoomBehavior.scaleBy(this.svgSelection, factor);
+  }
+
+  fit(): void {
+    this.setTransform('fit');
+  }
+
+  /** Zooms to the selected turn's node (Enter); Escape (`clearFocus`) goes back. */
+  focusSelected(): boolean {
+    const view = this.currentView();
+    if (!view) return false;
+    if (this.focusedNodeId === null) this.beforeFocus = this.transform;
+    this.focusedNodeId = view.node.id;
+    this.setTransform(centreOn(view.position, Math.max(this.transform.k, FOCUS_SCALE), this.size()));
+    this.applySelection();
+    return true;
+  }
+
+  clearFocus(): boolean {
+    if (this.focusedNodeId === null) return false;
+    this.focusedNodeId = null;
+    if (this.beforeFocus) this.setTransform(this.beforeFocus);
+    this.beforeFocus = null;
+    this.applySelection();
+    return true;
+  }
+
+  private size(): Extent {
+    const rect = this.svg.getBoundingClientRect();
+    return { width: rect.width, height: rect.height };
+  }
+
+  private setTransform(target: ZoomState | 'fit'): void {
+    const size = this.size();
+    if (!this.model || size.width === 0 || size.height === 0) {
+      this.pendingZoom = target;
+      return;
+    }
+    this.pendingZoom = null;
+    const t = target === 'fit' ? fitTransform(this.model.extent, size) : target;
+    this.applyingProgrammaticZoom = true;
+    this.zoomBehavior.transform(this.svgSelection, zoomIdentity.translate(t.x, t.y).scale(t.k));
+    this.applyingProgrammaticZoom = false;
+  }
+
+  private onResize(): void {
+    if (this.pendingZoom) this.setTransform(this.pendingZoom);
+    this.scheduleVisibility();
+  }
+
+  private onZoom(event: D3ZoomEvent<SVGSVGElement, unknown>): void {
+    const t = event.transform;
+    this.viewport.setAttribute('transform', t.toString());
+    const level = detailLevel(t.k);
+    this.svg.classList.toggle('zoom-detail', level === 'detail');
+    this.svg.classList.toggle('zoom-overview', level === 'overview');
+    this.svg.setAttribute('data-zoom-level', level);
+    this.levelEl.textContent = `${Math.round(t.k * 100)}% · ${level}`;
+    if (!this.applyingProgrammaticZoom && this.focusedNodeId !== null && event.sourceEvent) {
+      // The user moved away from the focused node by hand: Escape has nothing to undo.
+      this.focusedNodeId = null;
+      this.beforeFocus = null;
+      this.applySelection();
+    }
+    if (this.model) this.events.zoom(this.model.taskId, { k: t.k, x: t.x, y: t.y });
+    this.scheduleVisibility();
+  }
+
+  private onClick(event: MouseEvent): void {
+    const target = event.target instanceof Element ? event.target.closest<SVGGElement>('[data-node-id]') : null;
+    const view = target ? this.views.get(target.getAttribute('data-node-id') ?? '') : undefined;
+    if (!view || view.node.kind === 'root') return;
+    const line = this.selection.line !== null && view.node.lines.includes(this.selection.line) ? this.selection.line : view.node.lines[0];
+    if (line !== undefined) this.events.selectNode(line, view.node.turn);
+  }
+
+  private syncNodes(model: TreeModel | null): void {
+    const seen = new Set<string>();
+    for (const m of model?.nodes ?? []) {
+      seen.add(m.node.id);
+      const have = this.views.get(m.node.id);
+      if (have) have.update(m);
+      else {
+        const view = new NodeView(m);
+        this.views.set(m.node.id, view);
+        this.nodeLayer.append(view.g);
+      }
+    }
+    for (const [id, view] of this.views) {
+      if (!seen.has(id)) {
+        view.g.remove();
+        this.views.delete(id);
+      }
+    }
+    this.syncLinks(model);
+  }
+
+  private syncLinks(model: TreeModel | null): void {
+    const byId = new Map((model?.nodes ?? []).map((m) => [m.node.id, m]));
+    const path = linkVertical<unknown, { x: number; y: number }>().x((p) => p.x).y((p) => p.y);
+    const seen = new Set<string>();
+    for (const link of model?.links ?? []) {
+      const a = byId.get(link.source);
+      const b = byId.get(link.target);
+      if (!a || !b) continue;
+      seen.add(link.target);
+      let el = this.links.get(link.target);
+      if (!el) {
+        el = s('path', { className: 'tree-link', attrs: { 'data-target': link.target } });
+        this.links.set(link.target, el);
+        this.linkLayer.append(el);
+      }
+      const d = path({ source: { x: a.x, y: a.y + nodeExtent(a).height / 2 }, target: { x: b.x, y: b.y - nodeExtent(b).height / 2 } });
+      el.setAttribute('d', d ?? '');
+    }
+    for (const [id, el] of this.links) {
+      if (!seen.has(id)) {
+        el.remove();
+        this.links.delete(id);
+      }
+    }
+  }
+
+  private currentView(): NodeView | undefined {
+    const { line, turn } = this.selection;
+    if (line === null) return undefined;
+    for (const view of this.views.values()) {
+      if (view.node.lines.includes(line) && view.node.turn === (turn ?? -1)) return view;
+    }
+    return turn === null ? undefined : this.views.get('root');
+  }
+
+  private applySelection(): void {
+    const { line } = this.selection;
+    const current = this.currentView();
+    const onPath = new Set<string>();
+    for (const view of this.views.values()) if (line !== null && view.node.lines.includes(line)) onPath.add(view.node.id);
+    for (const view of this.views.values()) {
+      view.setPathState({ onPath: onPath.has(view.node.id), current: view === current, focused: view.node.id === this.focusedNodeId });
+      view.highlightChildBoxes(onPath);
+    }
+    for (const [target, el] of this.links) el.classList.toggle('on-path', onPath.has(target));
+    // Paint the selected path last so it sits above the dimmed rollouts.
+    for (const id of onPath) {
+      const view = this.views.get(id);
+      if (view) this.nodeLayer.append(view.g);
+    }
+  }
+
+  private scheduleVisibility(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.loadVisibleThumbnails();
+    });
+  }
+
+  private thumbnailRequest(m: NodeModel, maxSide: number): ThumbnailRequest | null {
+    const line = m.node.lines[0];
+    if (line === undefined || !m.imageSize) return null;
+    const observation = m.node.kind === 'root' ? 0 : m.node.observationIndex;
+    if (observation === undefined) return null;
+    const rect = m.node.rectInOriginal?.join(',') ?? 'original';
+    return { key: `${line}:${observation}:${rect}:${maxSide}`, line, observation, maxSide };
+  }
+
+  /** Requests pictures only for nodes in (or near) the viewport, at the resolution the scale needs. */
+  private loadVisibleThumbnails(): void {
+    if (!this.model) return;
+    const size = this.size();
+    if (size.width === 0) return;
+    const t = this.transform;
+    if (t.k * THUMB_BOX.width < MIN_THUMB_PIXELS) return;
+    const rect = visibleRect(t, size, 80);
+    const maxSide = t.k >= HIGH_RES_SCALE ? HIGH_RES_MAX_SIDE : THUMB_MAX_SIDE;
+    const wanted: ThumbnailRequest[] = [];
+    for (const m of this.model.nodes) {
+      if (!contains(rect, m)) continue;
+      const request = this.thumbnailRequest(m, maxSide);
+      if (!request) continue;
+      const view = this.views.get(m.node.id);
+      const ready = this.thumbnails.get(request.key);
+      if (ready && view) {
+        if (view.thumbnailKey !== request.key) view.setThumbnail(request.key, ready);
+        continue;
+      }
+      wanted.push(request);
+      const low = maxSide !== THUMB_MAX_SIDE ? this.thumbnailRequest(m, THUMB_MAX_SIDE) : null;
+      if (low && !this.thumbnails.get(low.key)) wanted.push(low);
+    }
+    this.thumbnails.keepOnly(new Set(wanted.map((w) => w.key)));
+    this.thumbnails.want(wanted);
+  }
+
+  private onThumbnail(key: string, ref: ImageRef): void {
+    for (const m of this.model?.nodes ?? []) {
+      const view = this.views.get(m.node.id);
+      if (!view) continue;
+      const low = this.thumbnailRequest(m, THUMB_MAX_SIDE);
+      const high = this.thumbnailRequest(m, HIGH_RES_MAX_SIDE);
+      if (high?.key === key || (low?.key === key && view.thumbnailKey !== high?.key)) view.setThumbnail(key, ref);
+    }
+  }
+}
