@@ -101,6 +101,12 @@ function buildDefinitions() {
       },
     },
     {
+      // The onnx backend's worker thread, located at run time beside the bundle that starts it.
+      label: 'onnx worker',
+      entries: ['src/core/model/onnx/worker.ts'],
+      options: { ...nodeCommon, outfile: join(outdir, 'onnx-worker.js'), banner: { js: IMPORT_META_URL_SHIM } },
+    },
+    {
       label: 'webview',
       entries: ['webview/main.ts'],
       options: {
