@@ -6,6 +6,9 @@
  * host wrote to its cache.
  */
 import type { Box4, ReviewStatus, StatusLabel } from './core/trajectory/schema';
+import type { EditOp } from './core/edit/edit-ops';
+
+export type { EditOp };
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -108,6 +111,8 @@ export interface TurnView {
   tokens?: { prompt?: number; completion?: number };
   timing?: { ms?: number; first_token_ms?: number };
   edited: boolean;
+  /** A later turn whose image or reasoning rests on an edited earlier observation. */
+  stale?: boolean;
 }
 
 export interface ObservationView {
@@ -172,6 +177,39 @@ export interface HostRequests {
   getCharts: { params: { filter: RowFilter }; result: DatasetChartsView };
   /** Opens the line in a text editor beside (raw JSON). */
   revealLine: { params: { line: number }; result: null };
+
+  // ---- editing and curation (issue 4)
+  /** Applies one edit; the host records it on VS Code's undo stack. Fails with a message when the op is invalid. */
+  applyEdit: { params: { line: number; op: EditOp; label?: string }; result: { view: TrajectoryView; summary: RowSummary } };
+  /** A live re-crop while a box is dragged: the crop the model would see for this box (nothing is changed). */
+  previewCrop: { params: { line: number; turn: number; bbox: [number, number, number, number]; source: string }; result: ImageRef };
+  /** Lines matching the filter in list order, for the review queue; `reviewed` counts those not 'unreviewed'. */
+  reviewQueue: { params: { filter: RowFilter; sort: RowQuery['sort'] }; result: { lines: number[]; reviewed: number } };
+  /** Original against edited for one turn (text and box), from the turn's provenance. */
+  turnDiff: { params: { line: number; turn: number }; result: TurnDiffView };
+  /** Two trajectories of the same task aligned by turn. */
+  compare: { params: { a: number; b: number }; result: ComparisonView };
+  /** The label set from settings (`miniO3.reviewLabels`), keys 1-9 toggle them in order. */
+  getLabelSet: { params: Record<string, never>; result: { labels: string[] } };
+}
+
+export interface TurnDiffView {
+  turn: number;
+  original: string | null;
+  edited: string;
+  /** Character-level diff of original -> edited. */
+  parts: { kind: 'same' | 'added' | 'removed'; text: string }[];
+  /** IoU in original-image pixels between the original and the edited crop, when both are crops. */
+  boxIoU: number | null;
+  by: string | null;
+  at: string | null;
+}
+
+export interface ComparisonView {
+  a: TrajectoryView;
+  b: TrajectoryView;
+  /** One row per turn index present in either; IoU of the regions chosen (original-image pixels) and a text diff. */
+  rows: { turn: number; iou: number | null; textDistance: number; diff: { kind: 'same' | 'added' | 'removed'; text: string }[] }[];
 }
 
 // ---------------------------------------------------------------- events: host -> webview
@@ -185,6 +223,11 @@ export interface WebviewEvents {
   trajectoryChanged: { line: number; summary: RowSummary };
   /** A host command asks the webview to select something (e.g. after "Run visual search"). */
   select: { line: number; turn?: number };
+  /** The document's dirty state changed (edits, undo to the saved state, save, revert). */
+  dirtyChanged: { dirty: boolean };
+  /** A host command asks for a mode: the review queue, or the comparison of two lines. */
+  openReviewQueue: { filter?: RowFilter };
+  openComparison: { a: number; b: number };
 }
 
 // ---------------------------------------------------------------- events: webview -> host
