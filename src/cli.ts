@@ -8,6 +8,7 @@ import { convertCommand, CONVERT_DTYPES } from './cli/convert-command';
 import { searchCommand } from './cli/search-command';
 import { evalCommand, evalReportCommand } from './cli/eval-command';
 import { BACKENDS } from './cli/model-backend';
+import { agreeCommand } from './cli/agree-command';
 import { UsageError } from './cli/progress';
 import { toolVersion } from './core/version';
 
@@ -174,6 +175,15 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .option('--json', 'machine-readable output')
     .option('--report-json <file>', 'also write the metrics as JSON')
     .action((file: string, o) => run(evalReportCommand(file, o)));
+
+  program
+    .command('agree')
+    .description('inter-annotator agreement of two annotated copies of a file: review-status kappa, box IoU and text distance on turns both edited')
+    .argument('<a>', 'the first annotator\'s .traj.jsonl')
+    .argument('<b>', 'the second annotator\'s .traj.jsonl (trajectories matched by id)')
+    .option('--json', 'machine-readable output')
+    .option('--image-root <dir>', 'a folder outside the files\' own that image paths may point into (repeatable)', collect, [])
+    .action((a: string, b: string, o) => run(agreeCommand(a, b, o)));
 
   program
     .command('convert')

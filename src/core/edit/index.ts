@@ -1,0 +1,10 @@
+export type { EditOp, EditAuthor, PixelBoxEdit } from './edit-ops';
+export { EditError } from './edit-error';
+export { applyEdit, type EditContext, type EditResult } from './apply-edit';
+export { applySnapshot, type InverseSnapshot } from './snapshot';
+export { provenanceOf, originalTextOf, type TurnProvenance } from './provenance';
+export { staleTurns, turnsWithChangedInput } from './stale';
+export { statusAfterEdit, type StatusAfterEdit } from './live-status';
+export { turnDiff } from './provenance-diff';
+export { diffText, type DiffPart } from './text-diff';
+export { EDIT_LOG_FORMAT, EditLogError, parseEditLog, replayEditLog, serializeEditLog, type EditLogEntry } from './edit-log';
