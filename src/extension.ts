@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
-import { registerCommands } from './host/commands';
+import { registerCommands, registerCurationCommands } from './host/commands';
 import { TrajectoryEditorProvider } from './host/editor/trajectory-editor-provider';
+import { registerExportCommand } from './host/export-command';
 import { registerImportCommands } from './host/import-commands';
+import { registerSearchCommands } from './host/search/register';
 import { DatasetStatusBar } from './host/status-bar';
 
 /** The extension's API for other extensions and the end-to-end tests: the trajectory editors. */
@@ -16,6 +18,9 @@ export function activate(context: vscode.ExtensionContext): MiniO3Api {
   const editors = TrajectoryEditorProvider.register(context, output);
   registerCommands(context, output, () => editors.activeSession?.document.uri);
   registerImportCommands(context, output);
+  registerCurationCommands(context, editors);
+  registerExportCommand(context, output, editors);
+  registerSearchCommands(context, editors, output);
   context.subscriptions.push(
     new DatasetStatusBar(editors),
     vscode.commands.registerCommand('miniO3.showShortcuts', () => {

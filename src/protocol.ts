@@ -7,6 +7,7 @@
  */
 import type { Box4, ReviewStatus, StatusLabel } from './core/trajectory/schema';
 import type { EditOp } from './core/edit/edit-ops';
+import type { TrajectorySummary } from './core/analysis/analyze-record';
 
 export type { EditOp };
 
@@ -19,20 +20,8 @@ export interface SizePx {
   height: number;
 }
 
-/** One row of the trajectory list: what the list, filters and sort need. */
-export interface RowSummary {
-  /** 1-based line in the file: the row's identity while the file is open. */
-  line: number;
-  id: string;
-  taskId: string;
-  question: string;
-  dataSource: string | null;
-  /** null: the original image is missing, so the geometry could not be checked. */
-  status: StatusLabel | null;
-  turns: number;
-  correct: boolean | null;
-  reviewStatus: ReviewStatus;
-  answer: string | null;
+/** One row of the trajectory list: what the list, filters and sort need (the core's summary of a line). */
+export interface RowSummary extends Omit<TrajectorySummary, 'synthetic' | 'maxTurns'> {
   /** Lines that do not parse are rows too, so nothing is hidden. */
   broken: false;
 }
@@ -191,6 +180,8 @@ export interface HostRequests {
   compare: { params: { a: number; b: number }; result: ComparisonView };
   /** The label set from settings (`miniO3.reviewLabels`), keys 1-9 toggle them in order. */
   getLabelSet: { params: Record<string, never>; result: { labels: string[] } };
+  /** Runs the command `miniO3.regenerateFromTurn` for this line: keep the turns before `turn`, let the model write the rest. */
+  regenerateFromTurn: { params: { line: number; turn: number }; result: null };
 }
 
 export interface TurnDiffView {

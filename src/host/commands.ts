@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { TrajectoryEditorProvider } from './editor/trajectory-editor-provider';
 import { ValidationDiagnostics } from './validation-diagnostics';
 
 const TRAJ_FILTER = { 'Mini-o3 trajectories': ['jsonl'] };
@@ -96,6 +97,44 @@ export function registerCommands(context: vscode.ExtensionContext, output: vscod
       output.appendLine(`generated ${result.tasks} tasks and ${result.trajectories} demonstrations in ${folder[0].fsPath}`);
       const demos = vscode.Uri.file(result.demosFile);
       await vscode.commands.executeCommand('vscode.open', demos);
+    }),
+  );
+}
+
+/** Review queue and comparison: modes of the focused trajectory editor's webview. */
+export function registerCurationCommands(context: vscode.ExtensionContext, editors: TrajectoryEditorProvider): void {
+  const activeOrSay = () => {
+    const session = editors.activeSession;
+    if (!session) void vscode.window.showInformationMessage('Mini-o3: open a .traj.jsonl file in the trajectory editor first.');
+    return session;
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand('miniO3.openReviewQueue', () => activeOrSay()?.openReviewQueue()),
+    vscode.commands.registerCommand('miniO3.compareTrajectories', async () => {
+      const session = activeOrSay();
+      if (!session) return;
+      const model = session.document.model;
+      const pickLine = async (lines: number[], title: string) => {
+        const items = lines.map((line) => {
+          const row = model.row(line);
+          const label = row && !row.broken ? row.id : `line ${line}`;
+          const description = row && !row.broken ? `line ${line} · ${row.turns} turns · ${row.status ?? 'unchecked'}${row.correct === null ? '' : row.correct ? ' · correct' : ' · wrong'}` : `line ${line}`;
+          return { label, description, line };
+        });
+        return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true }))?.line;
+      };
+      let first = session.selection.line;
+      if (first === null) {
+        const all = model.query({ filter: {}, sort: { key: 'line', descending: false }, offset: 0, limit: 5000 }).rows.filter((r) => !r.broken).map((r) => r.line);
+        first = (await pickLine(all, 'Compare: first trajectory')) ?? null;
+        if (first === null) return;
+      }
+      const row = model.row(first);
+      if (!row || row.broken) return void vscode.window.showWarningMessage(`Mini-o3: line ${first} holds no trajectory to compare.`);
+      const others = model.rows.linesOfTask(row.taskId).filter((line) => line !== first);
+      if (others.length === 0) return void vscode.window.showInformationMessage(`Mini-o3: task ${row.taskId} has no other trajectory in this file to compare with ${row.id}.`);
+      const second = others.length === 1 ? others[0] : await pickLine(others, `Compare ${row.id} with another trajectory of task ${row.taskId}`);
+      if (second !== undefined) session.openComparison(first, second);
     }),
   );
 }

@@ -1,11 +1,13 @@
 import { basename } from 'node:path';
 import type { DatasetChartsView, ImageRequest, RowFilter, RowQuery, RowSummary, TaskTreeView, TrajectoryView, Row } from '../../protocol';
 import { analyzeRecord, ImageSizeLookup, type AnalyzedRecord } from '../analysis/analyze-record';
-import { TrajectoryFile, type TrajectoryRecord, type ValidRecord } from '../store';
+import { saveTrajectoryFile, TrajectoryFile, type SaveResult, type TrajectoryRecord, type ValidRecord } from '../store';
 import { formatFinding } from '../trajectory/findings';
 import type { Trajectory } from '../trajectory/schema';
 import { validateTrajectoryValue } from '../trajectory/validate';
+import { staleTurns } from '../edit/stale';
 import { buildCharts } from './charts';
+import { writeEditedCopy } from './edited-copy';
 import { imageErrorMessage, imageJobFor } from './image-job';
 import type { ImageRenderer } from './image-renderer';
 import { Listeners } from './listeners';
@@ -49,6 +51,8 @@ export class DatasetModel {
   readonly indexed: Promise<void>;
   private readonly sizes = new ImageSizeLookup();
   private readonly live = new Map<number, ValidRecord>();
+  /** Unsaved edits shown over the file's lines (the document owns the undo history). */
+  private readonly edited = new Map<number, ValidRecord>();
   /** Recently analyzed lines (the tree asks for many pictures of one trajectory); Map order is recency. */
   private readonly analyzedLines = new Map<number, Promise<Analyzed>>();
   private readonly stop = new AbortController();
@@ -128,8 +132,7 @@ export class DatasetModel {
   }
 
   async trajectoryView(line: number): Promise<TrajectoryView> {
-    const { record, analyzed } = await this.analyzedAt(line);
-    return buildTrajectoryView({ record, analyzed, displayName: this.displayName });
+    return this.viewOf(await this.analyzedAt(line));
   }
 
   /** Every trajectory of the task (rollouts and forks), in file order, at most MAX_TREE_TRAJECTORIES. */
@@ -137,17 +140,38 @@ export class DatasetModel {
     const lines = this.rows.linesOfTask(taskId).slice(0, MAX_TREE_TRAJECTORIES);
     const trajectories: TrajectoryView[] = [];
     for (const line of lines) {
-      const { record, analyzed } = await this.analyzedAt(line);
-      trajectories.push(buildTrajectoryView({ record, analyzed, displayName: this.displayName }));
+      trajectories.push(this.viewOf(await this.analyzedAt(line)));
     }
     return { taskId, trajectories };
   }
 
   /** Makes (or finds in the cache) a picture; failures come back as `error` text for the image slot. */
   async image(request: ImageRequest, renderer: ImageRenderer): Promise<ImageResult> {
+    return this.render(request, renderer, () => this.analyzedAt(request.line));
+  }
+
+  /**
+   * The picture `request` names, made for `trajectory` shown at `request.line` without keeping
+   * it (a live re-crop while a box is dragged). Cached by content like every picture.
+   */
+  hypotheticalImage(trajectory: Trajectory, request: ImageRequest, renderer: ImageRenderer): Promise<ImageResult> {
+    return this.render(request, renderer, async () => {
+      const record = this.validRecord(trajectory, request.line);
+      return { record, analyzed: await analyzeRecord(record, this.path, this.sizes, { imageRoots: this.imageRoots }) };
+    });
+  }
+
+  /** The observation a turn of `trajectory` creates when replayed (undefined: the call fails). */
+  async observationOfTurn(trajectory: Trajectory, line: number, turn: number): Promise<number | undefined> {
+    const record = this.validRecord(trajectory, line);
+    const analyzed = await analyzeRecord(record, this.path, this.sizes, { imageRoots: this.imageRoots });
+    return analyzed.replay?.turns[turn]?.observationIndex;
+  }
+
+  private async render(request: ImageRequest, renderer: ImageRenderer, source: () => Promise<Analyzed>): Promise<ImageResult> {
     let size = { width: 0, height: 0 };
     try {
-      const { record, analyzed } = await this.analyzedAt(request.line);
+      const { record, analyzed } = await source();
       const job = imageJobFor(request, record, analyzed, { file: this.path, displayName: this.displayName, imageRoots: this.imageRoots });
       const observation = analyzed.replay?.observations[job.observation];
       if (observation) size = { width: observation.size.width, height: observation.size.height };
@@ -168,11 +192,7 @@ export class DatasetModel {
       line = Math.max(this.file.lineCount, this.rows.lineCount, ...this.live.keys()) + 1;
     }
     if (!Number.isSafeInteger(line) || line < 1) throw new RangeError(`live trajectory line must be a whole number >= 1, got ${line}`);
-    const text = JSON.stringify(trajectory);
-    const raw: unknown = JSON.parse(text);
-    const checked = validateTrajectoryValue(raw, this.displayName, line);
-    if (!checked.ok) throw new Error(checked.findings.map(formatFinding).join('\n') || `${this.displayName}:${line}: not a valid trajectory`);
-    const record: ValidRecord = { line, ok: true, trajectory: checked.trajectory, raw: raw as Record<string, unknown>, bytes: Buffer.from(text) };
+    const record = this.validRecord(trajectory, line);
     this.live.set(line, record);
     const analyzed = analyzeRecord(record, this.path, this.sizes, { imageRoots: this.imageRoots }).then((a) => ({ record, analyzed: a }));
     this.remember(line, analyzed);
@@ -182,6 +202,50 @@ export class DatasetModel {
     this.rowChanges.fire({ line, summary: row });
     this.progress.fire();
     return row;
+  }
+
+  /**
+   * Shows an edited trajectory at `line` in place of the file's (null: the file's own line
+   * again). The row index entry, the views and pictures of the line follow; onRowChanged fires.
+   */
+  async setEditedLine(line: number, trajectory: Trajectory | null): Promise<RowSummary> {
+    if (trajectory === null) this.edited.delete(line);
+    else this.edited.set(line, this.validRecord(trajectory, line));
+    this.analyzedLines.delete(line);
+    const { analyzed } = await this.analyzedAt(line);
+    this.rows.setSummary(analyzed.summary!);
+    const row = this.rows.get(line) as RowSummary;
+    this.rowChanges.fire({ line, summary: row });
+    this.progress.fire();
+    return row;
+  }
+
+  /** What an edit of `line` starts from: the trajectory shown (edits included) and its original image's size when known. */
+  async editTarget(line: number): Promise<{ trajectory: Trajectory; originalSize: { width: number; height: number } | null }> {
+    const { record, analyzed } = await this.analyzedAt(line);
+    const original = analyzed.replay?.observations[0];
+    return { trajectory: record.trajectory, originalSize: original ? { width: original.size.width, height: original.size.height } : null };
+  }
+
+  /**
+   * Writes `changes` (0-based line index -> value) into the file atomically: only those lines
+   * are rewritten. Refuses when the file changed on disk since it was read. Afterwards the file
+   * holds what was shown, so the edited overlay is dropped.
+   */
+  async saveEdits(changes: ReadonlyMap<number, unknown>): Promise<SaveResult> {
+    const result = await saveTrajectoryFile(this.file, changes);
+    this.edited.clear();
+    return result;
+  }
+
+  /** Writes the file with `changes` to another path (Save As); this document's file is not touched. */
+  saveEditedCopy(target: string, changes: ReadonlyMap<number, unknown>): Promise<number> {
+    return writeEditedCopy(this.file, target, changes);
+  }
+
+  /** Throws (naming the file) when it changed on disk since it was read. */
+  assertUnchangedOnDisk(): Promise<void> {
+    return this.file.assertUnchangedOnDisk();
   }
 
   /** The row of a line, once summarized. */
@@ -197,6 +261,27 @@ export class DatasetModel {
     this.rowChanges.clear();
     await this.file.close();
     await this.indexed;
+  }
+
+  /** The view, with turns that rest on an edited earlier crop marked stale. */
+  private viewOf({ record, analyzed }: Analyzed): TrajectoryView {
+    const view = buildTrajectoryView({ record, analyzed, displayName: this.displayName });
+    const original = analyzed.replay?.observations[0];
+    if (original && view.turns.some((turn) => turn.edited)) {
+      for (const index of staleTurns(record.trajectory, original.size)) {
+        const turn = view.turns[index];
+        if (turn) turn.stale = true;
+      }
+    }
+    return view;
+  }
+
+  private validRecord(trajectory: Trajectory, line: number): ValidRecord {
+    const text = JSON.stringify(trajectory);
+    const raw: unknown = JSON.parse(text);
+    const checked = validateTrajectoryValue(raw, this.displayName, line);
+    if (!checked.ok) throw new Error(checked.findings.map(formatFinding).join('\n') || `${this.displayName}:${line}: not a valid trajectory`);
+    return { line, ok: true, trajectory: checked.trajectory, raw: raw as Record<string, unknown>, bytes: Buffer.from(text) };
   }
 
   private analyzedAt(line: number): Promise<Analyzed> {
@@ -227,8 +312,8 @@ export class DatasetModel {
   }
 
   private async recordAt(line: number): Promise<TrajectoryRecord> {
-    const live = this.live.get(line);
-    if (live) return live;
+    const shown = this.edited.get(line) ?? this.live.get(line);
+    if (shown) return shown;
     if (!Number.isSafeInteger(line) || line < 1) throw new RangeError(`${this.displayName}: line must be a whole number >= 1, got ${line}`);
     try {
       return await this.file.get(line - 1);

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
-import { REQUEST_TIMEOUT_MS, type Envelope, type HostEvents, type HostRequests, type ImageRef, type RowQuery, type RowSummary, type WebviewEvents } from '../../protocol';
+import { REQUEST_TIMEOUT_MS, type Envelope, type HostEvents, type HostRequests, type ImageRef, type RowFilter, type RowQuery, type RowSummary, type WebviewEvents } from '../../protocol';
 import { RpcEndpoint } from '../../shared/rpc';
 import type { Trajectory } from '../../core/trajectory/schema';
 import { Throttle } from '../../core/view/throttle';
 import { Disposable, toDisposable } from './disposable';
+import type { EditBridge } from './edit-bridge';
 import type { ImageService } from './image-service';
+import { reviewLabelsFrom, reviewQueueOf } from '../../core/view/review-queue';
 import type { TrajectoryDocument } from './trajectory-document';
 
 /** The host asks the webview nothing (yet); it only answers and sends events. */
@@ -21,6 +23,7 @@ export interface Selection {
 
 export interface EditorSessionServices {
   images: ImageService;
+  edits: EditBridge;
   output: vscode.OutputChannel;
   /** Whether to show the keyboard help on this init (true the first time ever, then false). */
   takeKeybindingsHelp(): boolean;
@@ -72,7 +75,20 @@ export class EditorSession extends Disposable {
     this._register(document.onDidChangeRow(({ line, summary }) => {
       if (this.ready) this.endpoint.emit('trajectoryChanged', { line, summary });
     }));
+    this._register(document.onDidChangeDirty((dirty) => {
+      if (this.ready) this.endpoint.emit('dirtyChanged', { dirty });
+    }));
     this._register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  /** Asks the webview for the review queue (the `miniO3.openReviewQueue` command). */
+  openReviewQueue(filter?: RowFilter): void {
+    if (this.ready) this.endpoint.emit('openReviewQueue', filter ? { filter } : {});
+  }
+
+  /** Asks the webview to compare two lines side by side (the `miniO3.compareTrajectories` command). */
+  openComparison(a: number, b: number): void {
+    if (this.ready) this.endpoint.emit('openComparison', { a, b });
   }
 
   get isReady(): boolean {
@@ -125,6 +141,7 @@ export class EditorSession extends Disposable {
       await revealLine(this.document.uri, line);
       return null;
     });
+    this.registerEditHandlers();
 
     e.on('ready', () => {
       this.ready = true;
@@ -133,6 +150,7 @@ export class EditorSession extends Disposable {
       const pending = this.pendingSelect ?? (this.currentSelection.line !== null ? selectBody(this.currentSelection) : null);
       this.pendingSelect = null;
       if (pending) e.emit('select', pending);
+      if (this.document.isDirty) e.emit('dirtyChanged', { dirty: true });
       this.readyEmitter.fire();
     });
     e.on('error', ({ message }) => {
@@ -147,6 +165,36 @@ export class EditorSession extends Disposable {
       // A hidden webview is destroyed (no retained context); it says `ready` again when shown.
       if (!this.panel.visible) this.ready = false;
     }));
+  }
+
+  /** Editing and curation (issue 4): edits go through the document so VS Code's undo, dirty state and save follow. */
+  private registerEditHandlers(): void {
+    const e = this.endpoint;
+    const model = () => this.document.model;
+    e.handle('applyEdit', (params) => this.services.edits.apply(this.document, params));
+    e.handle('previewCrop', async (params): Promise<ImageRef> => {
+      const result = await this.services.edits.previewCrop(this.document, params);
+      if (result.path === null) return { uri: null, width: result.width, height: result.height, error: result.error ?? 'no picture' };
+      return { uri: this.panel.webview.asWebviewUri(vscode.Uri.file(result.path)).toString(), width: result.width, height: result.height };
+    });
+    e.handle('reviewQueue', ({ filter, sort }) => reviewQueueOf(model().rows, filter ?? {}, sort ?? { key: 'line', descending: false }));
+    e.handle('turnDiff', async ({ line, turn }) => {
+      const { turnDiff } = await import('../../core/edit/provenance-diff');
+      const target = await model().editTarget(line);
+      return turnDiff(target.trajectory, turn, target.originalSize);
+    });
+    e.handle('compare', async ({ a, b }) => {
+      const { compareTrajectories } = await import('../../core/agreement/compare');
+      const [left, right] = await Promise.all([model().editTarget(a), model().editTarget(b)]);
+      const [viewA, viewB] = await Promise.all([model().trajectoryView(a), model().trajectoryView(b)]);
+      return { a: viewA, b: viewB, rows: compareTrajectories(left.trajectory, right.trajectory, left.originalSize ?? right.originalSize) };
+    });
+    e.handle('getLabelSet', () => ({ labels: reviewLabelsFrom(vscode.workspace.getConfiguration('miniO3', this.document.uri).get<unknown>('reviewLabels')) }));
+    // The webview cannot run commands; this one forks the trajectory and runs the model (visual search owns it).
+    e.handle('regenerateFromTurn', async ({ line, turn }) => {
+      await vscode.commands.executeCommand('miniO3.regenerateFromTurn', { line, turn });
+      return null;
+    });
   }
 
   private initBody(keybindingsHelp: boolean): WebviewEvents['init'] {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveImageRoots } from '../../core/view/image-roots';
 import { Disposable } from './disposable';
+import { EditBridge } from './edit-bridge';
 import { EditorSession } from './editor-session';
 import { ImageService } from './image-service';
 import { TrajectoryDocument } from './trajectory-document';
@@ -21,7 +22,7 @@ export class TrajectoryEditorProvider extends Disposable implements vscode.Custo
   private readonly documentSet = new Set<TrajectoryDocument>();
   private active: EditorSession | undefined;
 
-  // Fires when edits exist (next issue); VS Code needs the event to offer save and undo.
+  /** Every edit of every document, with its undo/redo: VS Code's undo stack, dirty dot and save follow it. */
   private readonly changeEmitter = this._register(new vscode.EventEmitter<vscode.CustomDocumentContentChangeEvent<TrajectoryDocument>>());
   readonly onDidChangeCustomDocument = this.changeEmitter.event;
   private readonly activeEmitter = this._register(new vscode.EventEmitter<EditorSession | undefined>());
@@ -31,8 +32,11 @@ export class TrajectoryEditorProvider extends Disposable implements vscode.Custo
   /** A panel was opened (its webview may not be ready yet: see EditorSession.onDidBecomeReady). */
   readonly onDidOpenSession = this.sessionEmitter.event;
 
+  readonly edits: EditBridge;
+
   constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel, readonly images: ImageService) {
     super();
+    this.edits = this._register(new EditBridge(images));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('miniO3.imageRoots')) void this.applyImageRoots();
     }));
@@ -69,12 +73,33 @@ export class TrajectoryEditorProvider extends Disposable implements vscode.Custo
     return [...this.documentSet].find((d) => d.uri.toString() === uri.toString());
   }
 
-  async openCustomDocument(uri: vscode.Uri, _openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): Promise<TrajectoryDocument> {
-    // A hot-exit backup (openContext.backupId) is only a marker until edits exist: open from disk.
+  async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): Promise<TrajectoryDocument> {
     const document = await TrajectoryDocument.create(uri, this.imageRootsFor(uri));
     this.documentSet.add(document);
     document.onDidDispose(() => this.documentSet.delete(document));
+    document.onDidEdit((edit) => this.changeEmitter.fire({ document, ...edit }));
+    if (openContext.backupId) await this.restoreBackup(document, openContext.backupId);
     return document;
+  }
+
+  /** Re-applies a hot-exit backup; what no longer applies is reported, never silently dropped. */
+  private async restoreBackup(document: TrajectoryDocument, backupId: string): Promise<void> {
+    const name = path.basename(document.uri.fsPath);
+    try {
+      const { restoredEdits, failures } = await document.restoreBackup(vscode.Uri.parse(backupId));
+      this.output.appendLine(`${document.uri.fsPath}: restored ${restoredEdits} unsaved edit(s) from the hot-exit backup`);
+      if (failures.length === 0) return;
+      for (const failure of failures) this.output.appendLine(`  not restored: ${failure.reason}`);
+      const choice = await vscode.window.showWarningMessage(
+        `Mini-o3: ${name} changed since your unsaved edits were backed up: ${failures.length} edit(s) no longer apply and were not restored (${restoredEdits} were).`,
+        'Show Details',
+      );
+      if (choice) this.output.show(true);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.output.appendLine(`${document.uri.fsPath}: could not restore the hot-exit backup: ${reason}`);
+      void vscode.window.showWarningMessage(`Mini-o3: could not restore unsaved edits of ${name}: ${reason}`);
+    }
   }
 
   async resolveCustomEditor(document: TrajectoryDocument, panel: vscode.WebviewPanel, _token: vscode.CancellationToken): Promise<void> {
@@ -82,6 +107,7 @@ export class TrajectoryEditorProvider extends Disposable implements vscode.Custo
     panel.webview.html = this.html(panel.webview, path.basename(document.uri.fsPath));
     const session = new EditorSession(panel, document, {
       images: this.images,
+      edits: this.edits,
       output: this.output,
       takeKeybindingsHelp: () => {
         const shown = this.context.globalState.get<boolean>(KEYBINDINGS_HELP_SHOWN, false);
@@ -111,7 +137,7 @@ export class TrajectoryEditorProvider extends Disposable implements vscode.Custo
   }
 
   revertCustomDocument(document: TrajectoryDocument, _cancellation: vscode.CancellationToken): Promise<void> {
-    return document.reload();
+    return document.revert();
   }
 
   backupCustomDocument(document: TrajectoryDocument, context: vscode.CustomDocumentBackupContext, _cancellation: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
@@ -160,7 +186,7 @@ export class TrajectoryEditorProvider extends Disposable implements vscode.Custo
     for (const document of this.documentSet) {
       const roots = this.imageRootsFor(document.uri);
       if (roots.join('\n') === document.roots.join('\n')) continue;
-      await document.reload(roots).catch((error: unknown) => this.output.appendLine(`reload ${document.uri.fsPath}: ${String(error)}`));
+      await document.reload(roots, { keepEdits: true }).catch((error: unknown) => this.output.appendLine(`reload ${document.uri.fsPath}: ${String(error)}`));
       for (const session of this.sessionsOf(document.uri)) {
         session.panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots(document) };
       }
