@@ -1,5 +1,9 @@
-import type { BrokenRow, Row, RowFilter, SortKey, TaskTreeView, TrajectoryView, WebviewEvents } from '../src/protocol';
+import type { BrokenRow, EditOp, Row, RowFilter, RowSummary, SortKey, TaskTreeView, TrajectoryView, WebviewEvents } from '../src/protocol';
 import { ChartsView } from './charts/charts-view';
+import { ComparisonPane } from './compare/comparison-view';
+import { DetailEditing } from './edit/detail-editing';
+import { EditClient } from './edit/edit-client';
+import { ReviewQueue } from './review/review-queue';
 import { DetailPanel } from './detail/detail-panel';
 import { h, iconButton } from './dom';
 import { brokenRowText } from './format';
@@ -39,6 +43,11 @@ export class App {
   private readonly hintEl: HTMLElement;
   private readonly tabs: Record<CentreView, HTMLButtonElement>;
   private readonly disposers: (() => void)[] = [];
+  private readonly edits: EditClient;
+  private readonly editing: DetailEditing;
+  private readonly queue: ReviewQueue;
+  private readonly comparison: ComparisonPane;
+  private readonly compareButton: HTMLButtonElement;
   private selectedLine: number | null = null;
   private selectedTurn: number | null = null;
   private taskTree: TaskTreeView | null = null;
@@ -59,6 +68,9 @@ export class App {
       select: (row, index) => this.selectRow(row, index),
       sort: (key) => this.sortBy(key),
       scroll: (scrollTop) => this.store.update({ scrollTop }),
+      marked: (lines) => {
+        this.compareButton.hidden = lines.length !== 2;
+      },
     }, state.scrollTop);
     this.list.setSort(state.sort.key, state.sort.descending);
     this.filterBar = new FilterBar(state.filter, (filter) => this.setFilter(filter));
@@ -67,11 +79,43 @@ export class App {
       zoom: (taskId, zoom) => this.store.setZoom(taskId, zoom),
     });
     this.charts = new ChartsView(this.rpc);
+    this.edits = new EditClient(this.rpc, {
+      applied: (view, summary) => this.onEdited(view, summary),
+      failed: (message) => {
+        this.editing.showError(message);
+        this.reportError(message);
+      },
+    });
+    const apply = (line: number, op: EditOp) => {
+      this.editing.showError(null);
+      return this.edits.apply(line, op);
+    };
+    this.editing = new DetailEditing(this.rpc, { apply, report: (message) => this.reportError(message) });
     this.detail = new DetailPanel(this.rpc, {
       selectTurn: (turn) => this.setTurn(turn),
       revealLine: (line) => void this.rpc.request('revealLine', { line }).catch((e: unknown) => this.reportError(`Could not open line ${line}: ${messageOf(e)}`)),
       rawTextChanged: (rawText) => this.store.update({ rawText }),
-    }, state.rawText);
+    }, state.rawText, this.editing);
+    this.queue = new ReviewQueue({
+      load: (filter, sort) => this.rpc.request('reviewQueue', { filter, sort }),
+      currentSort: () => this.store.current.sort,
+      show: async (line) => {
+        await this.select(line, null, null);
+        return this.trajectory?.line === line ? this.trajectory : null;
+      },
+      preload: (line) => void this.rpc.request('getTrajectory', { line }).then((view) => this.detail.preload(view), () => undefined),
+      setStatus: (line, status) => this.editing.review.setStatus(status, line),
+      toggleLabelAt: (line, index) => this.editing.review.toggleLabelAt(index, line),
+      editText: () => this.editing.tools.editText(),
+      focusBox: () => this.editing.focusBox(),
+      report: (message) => this.reportError(message),
+    });
+    this.comparison = new ComparisonPane(this.rpc, () => this.closeComparison());
+    this.compareButton = h('button', { className: 'text-button compare-button', text: 'Compare', title: 'Compare the two rows marked with Ctrl+click', attrs: { type: 'button', hidden: true } });
+    this.compareButton.addEventListener('click', () => {
+      const [a, b] = this.list.markedLines;
+      if (a !== undefined && b !== undefined) void this.openComparison(a, b);
+    });
 
     this.titleEl = h('span', { className: 'app-title', text: 'Mini-o3 trajectories' });
     this.hintEl = h('span', { className: 'app-hint', text: 'Press ? for keyboard shortcuts', attrs: { hidden: true } });
@@ -83,13 +127,23 @@ export class App {
     this.tabs.charts.addEventListener('click', () => this.setCentreView('charts'));
 
     const listPane = h('aside', { className: 'list-pane', attrs: { 'aria-label': 'Trajectory list' } }, this.filterBar.element, this.list.element);
-    const centre = h('main', { className: 'centre-pane' }, h('div', { className: 'tab-bar', attrs: { role: 'tablist' } }, this.tabs.tree, this.tabs.charts), this.tree.element, this.charts.element);
+    const centre = h('main', { className: 'centre-pane' }, h('div', { className: 'tab-bar', attrs: { role: 'tablist' } }, this.tabs.tree, this.tabs.charts), this.tree.element, this.charts.element, this.comparison.element);
     const detailPane = h('aside', { className: 'detail-wrapper', attrs: { 'aria-label': 'Selected turn' } }, this.detail.element);
     root.replaceChildren(
       h(
         'div',
         { className: 'app' },
-        h('div', { className: 'app-toolbar' }, this.titleEl, this.hintEl, h('span', { className: 'spacer' }), iconButton('keyboard', 'Keyboard shortcuts (?)', () => this.overlay.toggle())),
+        h(
+          'div',
+          { className: 'app-toolbar' },
+          this.titleEl,
+          this.hintEl,
+          h('span', { className: 'spacer' }),
+          this.compareButton,
+          iconButton('checklist', 'Review queue: unreviewed trajectories, one key per decision', () => void this.queue.open()),
+          iconButton('keyboard', 'Keyboard shortcuts (?)', () => this.overlay.toggle()),
+        ),
+        this.queue.element,
         h('div', { className: 'app-body' }, listPane, splitter(listPane, 'left', 'Resize the list'), centre, splitter(detailPane, 'right', 'Resize the detail panel'), detailPane),
         this.overlay.element,
       ),
@@ -101,6 +155,9 @@ export class App {
       this.rpc.on('rowsChanged', () => this.contentChanged()),
       this.rpc.on('trajectoryChanged', (body) => void this.onTrajectoryChanged(body)),
       this.rpc.on('select', (body) => void this.select(body.line, null, body.turn ?? null)),
+      this.rpc.on('openReviewQueue', (body) => void this.queue.open(body.filter)),
+      this.rpc.on('openComparison', (body) => void this.openComparison(body.a, body.b)),
+      () => this.queue.close(),
       installShortcuts({
         nextRow: () => void this.list.move(1),
         previousRow: () => void this.list.move(-1),
@@ -123,11 +180,17 @@ export class App {
         fit: () => this.tree.fit(),
         focusSearch: () => this.filterBar.focusSearch(),
         toggleCharts: () => this.setCentreView(this.store.current.centreView === 'tree' ? 'charts' : 'tree'),
+        editText: () => this.editing.tools.editText(),
+        editBox: () => this.editing.focusBox(),
       }),
     );
 
     this.list.schedule();
     this.rpc.emit('ready', {});
+    this.rpc.request('getLabelSet', {}).then(
+      ({ labels }) => this.editing.review.setLabelSet(labels),
+      (e: unknown) => this.reportError(`Could not read the review labels: ${messageOf(e)}`),
+    );
     if (state.selectedLine !== null) void this.select(state.selectedLine, null, state.selectedTurn);
   }
 
@@ -139,6 +202,33 @@ export class App {
     this.titleEl.textContent = body.fileName;
     this.titleEl.title = body.fileName;
     this.hintEl.hidden = !body.keybindingsHelp;
+    this.edits.readonly = body.readonly;
+  }
+
+  /** The host applied an edit: the row, the tree node and the detail show the fresh view and its statuses. */
+  private onEdited(view: TrajectoryView, summary: RowSummary): void {
+    if (this.rows.patchRow(summary)) this.list.schedule();
+    this.queue.noteView(view);
+    if (this.taskTree?.taskId === view.task.id) {
+      this.taskTree = { ...this.taskTree, trajectories: this.taskTree.trajectories.map((t) => (t.line === view.line ? view : t)) };
+      this.tree.show(this.taskTree, this.store.zoomOf(this.taskTree.taskId));
+    }
+    if (view.line !== this.selectedLine) return;
+    this.trajectory = view;
+    const last = view.turns.at(-1)?.index ?? null;
+    if (this.selectedTurn === null || last === null || this.selectedTurn > last) this.selectedTurn = last;
+    this.showSelection();
+  }
+
+  private async openComparison(a: number, b: number): Promise<void> {
+    this.tree.element.hidden = true;
+    this.charts.element.hidden = true;
+    await this.comparison.open(a, b);
+  }
+
+  private closeComparison(): void {
+    this.comparison.element.hidden = true;
+    this.setCentreView(this.store.current.centreView);
   }
 
   private onRows(): void {
@@ -167,6 +257,7 @@ export class App {
 
   private setCentreView(view: CentreView): void {
     this.store.update({ centreView: view });
+    this.comparison.element.hidden = true;
     this.tree.element.hidden = view !== 'tree';
     this.charts.element.hidden = view !== 'charts';
     for (const [name, tab] of Object.entries(this.tabs)) {

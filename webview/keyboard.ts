@@ -14,6 +14,10 @@ export interface ShortcutActions {
   fit(): void;
   focusSearch(): void;
   toggleCharts(): void;
+  /** Edit the selected turn's text. */
+  editText?(): void;
+  /** Focus the selected turn's box for keyboard nudging. */
+  editBox?(): void;
 }
 
 export const SHORTCUTS: readonly { keys: string[]; description: string }[] = [
@@ -27,7 +31,12 @@ export const SHORTCUTS: readonly { keys: string[]; description: string }[] = [
   { keys: ['f'], description: 'fit the whole tree' },
   { keys: ['/'], description: 'search trajectories' },
   { keys: ['c'], description: 'charts / tree' },
+  { keys: ['e'], description: 'edit the turn\'s text (Ctrl+Enter applies, Esc cancels)' },
+  { keys: ['b'], description: 'edit the turn\'s box: arrows move 1%, shift+arrows resize, Enter applies' },
   { keys: ['?'], description: 'show or hide these shortcuts' },
+  { keys: ['←', '→'], description: 'review queue: previous / next item' },
+  { keys: ['a', 'r', 'f'], description: 'review queue: accept / reject / needs fix, then next' },
+  { keys: ['1', '…', '9'], description: 'review queue: toggle label' },
 ];
 
 /** Elements that take typed keys themselves: shortcuts stay out of their way. */
@@ -93,6 +102,14 @@ export function installShortcuts(actions: ShortcutActions): () => void {
         break;
       case 'c':
         actions.toggleCharts();
+        break;
+      case 'e':
+        if (!actions.editText) return;
+        actions.editText();
+        break;
+      case 'b':
+        if (!actions.editBox) return;
+        actions.editBox();
         break;
       default:
         handled = false;

@@ -7,6 +7,8 @@ import type { Trajectory } from '../../src/core/trajectory/schema';
 import { ImageMaker, type ImageOutput } from './stand-in/images';
 import { RowQueryEngine, type RowEntry } from './stand-in/row-query';
 import { rowSummaryOf, trajectoryViewOf } from './stand-in/trajectory-view';
+import { editRequestHandlers } from './stand-in/edit-requests';
+import { staleTurns } from '../../src/core/edit';
 
 type AsMap<T> = { [K in keyof T]: T[K] };
 type HostRpc = RpcEndpoint<Record<string, never>, AsMap<HostRequests>, AsMap<WebviewEvents>, AsMap<HostEvents>>;
@@ -21,15 +23,19 @@ export class HostStandIn {
   readonly selections: HostEvents['selection'][] = [];
   readonly errors: string[] = [];
   readonly revealed: number[] = [];
+  /** `regenerateFromTurn` requests (the host would run the command). */
+  readonly regenerated: { line: number; turn: number }[];
+  /** What `getLabelSet` answers (null: the default of `miniO3.reviewLabels` in package.json). */
+  labelSet: string[] | null = null;
   /** Requests seen, by name (for assertions about lazy loading). */
   readonly requests: { name: string; params: unknown }[] = [];
   private sink: (envelope: Envelope) => void = () => undefined;
   private readonly entries: RowEntry[] = [];
   /** Trajectories changed in memory (live appends); every other line is read from the file when asked for. */
   private readonly changed = new Map<number, ValidRecord>();
-  private readonly queries = new RowQueryEngine(() => this.entries);
+  readonly queries = new RowQueryEngine(() => this.entries);
   private readonly sizes = new ImageSizeLookup();
-  private readonly images: ImageMaker;
+  readonly images: ImageMaker;
 
   private constructor(private readonly file: TrajectoryFile, images: ImageOutput) {
     this.images = new ImageMaker(images);
@@ -52,6 +58,29 @@ export class HostStandIn {
       this.revealed.push(line);
       return null;
     });
+    const labels = () => this.labelSet;
+    const edits = editRequestHandlers(
+      {
+        record: (line) => this.record(line),
+        view: async (line) => (await this.load(line)).view,
+        replace: (line, trajectory) => this.replace(line, trajectory),
+        originalPath: (record) => this.originalPath(record),
+        queries: this.queries,
+        images: this.images,
+        get labels() {
+          return labels();
+        },
+      },
+      'Test Annotator',
+    );
+    this.regenerated = edits.regenerated;
+    log('applyEdit', edits.applyEdit);
+    log('previewCrop', edits.previewCrop);
+    log('reviewQueue', edits.reviewQueue);
+    log('getLabelSet', edits.getLabelSet);
+    log('regenerateFromTurn', edits.regenerateFromTurn);
+    log('turnDiff', edits.turnDiff);
+    log('compare', edits.compare);
     this.rpc.on('ready', () => this.rpc.emit('init', { fileName: basename(file.path), readonly: false, keybindingsHelp: true }));
     this.rpc.on('selection', (body) => this.selections.push(body));
     this.rpc.on('error', (body) => this.errors.push(body.message));
@@ -106,12 +135,17 @@ export class HostStandIn {
   /** Live search: a turn is appended to an open trajectory; the host announces it. */
   async appendTurn(line: number, text: string): Promise<RowSummary> {
     const record = await this.record(line);
-    const trajectory: Trajectory = { ...record.trajectory, turns: [...record.trajectory.turns, { text }] };
-    const changed: ValidRecord = { ...record, trajectory, raw: { ...record.raw, turns: trajectory.turns } };
-    this.changed.set(line, changed);
-    const summary = this.remember(changed, await analyzeRecord(changed, this.file.path, this.sizes));
+    const summary = await this.replace(line, { ...record.trajectory, turns: [...record.trajectory.turns, { text }] });
     this.rpc.emit('trajectoryChanged', { line, summary });
     return summary;
+  }
+
+  /** The line now holds `trajectory` (in memory, like an unsaved document). */
+  private async replace(line: number, trajectory: Trajectory): Promise<RowSummary> {
+    const record = await this.record(line);
+    const changed: ValidRecord = { ...record, trajectory, raw: JSON.parse(JSON.stringify(trajectory)) as ValidRecord['raw'] };
+    this.changed.set(line, changed);
+    return this.remember(changed, await analyzeRecord(changed, this.file.path, this.sizes));
   }
 
   private remember(record: ValidRecord, analyzed: AnalyzedRecord): RowSummary {
@@ -133,7 +167,10 @@ export class HostStandIn {
 
   private async load(line: number): Promise<{ record: ValidRecord; view: TrajectoryView }> {
     const record = await this.record(line);
-    return { record, view: trajectoryViewOf(record, await analyzeRecord(record, this.file.path, this.sizes)) };
+    const view = trajectoryViewOf(record, await analyzeRecord(record, this.file.path, this.sizes));
+    const original = view.observations.find((o) => o.index === 0);
+    if (original) for (const index of staleTurns(record.trajectory, original.size)) view.turns[index]!.stale = true;
+    return { record, view };
   }
 
   async taskTree(taskId: string): Promise<TaskTreeView> {

@@ -1,4 +1,4 @@
-import type { ImageRef, ImageRequest, ObservationView, TrajectoryView, TurnView } from '../../src/protocol';
+import type { ImageRef, ImageRequest, ObservationView, SizePx, TrajectoryView, TurnView } from '../../src/protocol';
 import type { Box4 } from '../../src/core/trajectory/schema';
 import { h } from '../dom';
 import { checkbox } from '../controls';
@@ -15,6 +15,25 @@ export interface DetailPanelEvents {
   selectTurn(turn: number): void;
   revealLine(line: number): void;
   rawTextChanged(raw: boolean): void;
+}
+
+/** What an extension (editing, review) is told after each render. */
+export interface TurnShown {
+  trajectory: TrajectoryView;
+  turn: TurnView | undefined;
+  /** The figure showing the image this turn crops from, that image's pixel space (null: unknown) and name. */
+  sourceFigure: ImageFigure;
+  otherFigure: ImageFigure;
+  sourceSpace: SizePx | null;
+  sourceIndex: number;
+}
+
+/** Adds to the panel: elements placed once (under the header, above and below the images) and a hook run after each render. */
+export interface DetailExtension {
+  readonly afterHeader: HTMLElement;
+  readonly beforeImages: HTMLElement;
+  readonly afterImages: HTMLElement;
+  shown(context: TurnShown): void;
 }
 
 /** The image the model was looking at before turn `index`: the last observation made earlier, else the original. */
@@ -52,7 +71,7 @@ export class DetailPanel {
   private generation = 0;
   private shown: { trajectory: TrajectoryView; turn: number | null } | null = null;
 
-  constructor(private readonly rpc: WebviewRpc, private readonly events: DetailPanelEvents, private rawText: boolean) {
+  constructor(private readonly rpc: WebviewRpc, private readonly events: DetailPanelEvents, private rawText: boolean, private readonly extension?: DetailExtension) {
     this.headerSlot = h('div', { className: 'detail-header-slot' });
     this.stripSlot = h('div', { className: 'detail-strip-slot' });
     this.reasoningSlot = h('div', { className: 'detail-reasoning-slot' });
@@ -68,8 +87,11 @@ export class DetailPanel {
       'div',
       { className: 'detail-content', attrs: { hidden: true } },
       this.headerSlot,
+      extension?.afterHeader,
       this.stripSlot,
+      extension?.beforeImages,
       h('section', { className: 'detail-images', attrs: { 'aria-label': 'Images' } }, this.sourceFigure.element, this.originalFigure.element),
+      extension?.afterImages,
       h('section', { className: 'detail-crop', attrs: { 'aria-label': 'Crop' } }, this.cropSizes, h('div', { className: 'figure-row' }, this.modelFigure.element, this.cropFigure.element)),
       h('section', { className: 'detail-text', attrs: { 'aria-label': 'Reasoning' } }, h('div', { className: 'section-bar' }, h('span', { className: 'section-title', text: 'Turn text' }), rawToggle), this.reasoningSlot),
     );
@@ -77,7 +99,10 @@ export class DetailPanel {
   }
 
   show(trajectory: TrajectoryView, turn: number | null): void {
-    if (this.shown && this.shown.trajectory.line !== trajectory.line) this.images.clear();
+    if (this.shown && this.shown.trajectory.line !== trajectory.line) {
+      // Keep what was fetched ahead for the line now shown (the review queue preloads the next item).
+      for (const key of this.images.keys()) if (key.split(':')[1] !== String(trajectory.line)) this.images.delete(key);
+    }
     this.shown = { trajectory, turn };
     this.rerender();
   }
@@ -100,6 +125,30 @@ export class DetailPanel {
     const turn = turnIndex === null ? undefined : t.turns.find((x) => x.index === turnIndex);
     this.reasoningSlot.replaceChildren(turn ? renderReasoning(t, turn, this.rawText) : h('div', { className: 'muted', text: 'This trajectory has no turns.' }));
     this.showImages(t, turn, generation);
+    if (this.extension) {
+      const sourceIndex = turn?.sourceIndex ?? imageBefore(t, turn?.index ?? t.turns.length);
+      const onOriginal = sourceIndex === 0;
+      const space = t.observations.find((o) => o.index === sourceIndex)?.size ?? null;
+      this.extension.shown({
+        trajectory: t,
+        turn,
+        sourceFigure: onOriginal ? this.originalFigure : this.sourceFigure,
+        otherFigure: onOriginal ? this.sourceFigure : this.originalFigure,
+        sourceSpace: space,
+        sourceIndex,
+      });
+    }
+  }
+
+  /** Fetches the pictures a trajectory's first turn shows, so showing it later does not wait. */
+  preload(t: TrajectoryView): void {
+    this.image({ line: t.line, kind: 'original', maxSide: ORIGINAL_MAX_SIDE }, `original:${t.line}`).catch(() => undefined);
+    for (const o of t.observations) {
+      if (o.index === 0 || o.turn !== 0) continue;
+      const rect = o.rectInOriginal.join(',');
+      this.image({ line: t.line, kind: 'model', observation: o.index }, `model:${t.line}:${o.index}:${rect}`).catch(() => undefined);
+      this.image({ line: t.line, kind: 'crop', observation: o.index }, `crop:${t.line}:${o.index}:${rect}`).catch(() => undefined);
+    }
   }
 
   private image(request: ImageRequest, key: string): Promise<ImageRef> {

@@ -77,6 +77,12 @@ export class ImageFigure {
     if (this.img.getAttribute('src') !== image.uri) this.img.setAttribute('src', image.uri);
   }
 
+  /** Puts an interactive layer (the box editor) over the picture; null takes this figure's layer away. */
+  setLayer(layer: SVGSVGElement | null): void {
+    for (const el of Array.from(this.frame.children)) if (el !== layer && el.classList.contains('box-edit-layer')) el.remove();
+    if (layer && layer.parentElement !== this.frame) this.frame.append(layer);
+  }
+
   hide(hidden: boolean): void {
     this.element.hidden = hidden;
   }

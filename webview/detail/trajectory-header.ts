@@ -57,9 +57,9 @@ export function renderTurnStrip(t: TrajectoryView, selected: number | null, onSe
   const strip = h('nav', { className: 'turn-strip', attrs: { 'aria-label': 'Turns' } });
   for (const turn of t.turns) {
     const button = h('button', {
-      className: `turn-chip colour-${statusColour(turn.status)}${turn.index === selected ? ' selected' : ''}`,
-      title: `turn ${turn.index}: ${turn.action}, ${statusText(turn.status)}`,
-      text: `${turn.index} ${turn.action === 'over_turn' ? 'over turn' : turn.action}`,
+      className: `turn-chip colour-${statusColour(turn.status)}${turn.index === selected ? ' selected' : ''}${turn.stale ? ' stale' : ''}${turn.edited ? ' edited' : ''}`,
+      title: `turn ${turn.index}: ${turn.action}, ${statusText(turn.status)}${turn.edited ? ', edited' : ''}${turn.stale ? ', stale (rests on an edited earlier crop)' : ''}`,
+      text: `${turn.index} ${turn.action === 'over_turn' ? 'over turn' : turn.action}${turn.edited ? ' ✎' : ''}${turn.stale ? ' · stale' : ''}`,
       attrs: { type: 'button', 'aria-pressed': turn.index === selected ? 'true' : 'false', 'data-turn': turn.index },
     });
     button.addEventListener('click', () => onSelect(turn.index));

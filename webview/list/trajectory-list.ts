@@ -11,11 +11,14 @@ export interface TrajectoryListEvents {
   select(row: Row, index: number): void;
   sort(key: SortKey): void;
   scroll(scrollTop: number): void;
+  /** Ctrl/Cmd+click marked or unmarked a row (to compare two). */
+  marked?(lines: readonly number[]): void;
 }
 
 interface RenderedRow {
   row: Row | undefined;
   selected: boolean;
+  marked: boolean;
   el: HTMLDivElement;
 }
 
@@ -31,6 +34,8 @@ export class TrajectoryList {
   private readonly spacer: HTMLElement;
   private readonly messageEl: HTMLElement;
   private readonly rendered = new Map<number, RenderedRow>();
+  /** Rows marked with Ctrl/Cmd+click, oldest first (at most two: a comparison). */
+  private marks: number[] = [];
   private selectedLine: number | null = null;
   private selectedIndex: number | null = null;
   private frame = 0;
@@ -156,7 +161,22 @@ export class TrajectoryList {
     const index = target ? Number(target.dataset.index) : NaN;
     if (!Number.isInteger(index)) return;
     const row = this.source.rowAt(index);
-    if (row) this.events.select(row, index);
+    if (!row) return;
+    if ((event.ctrlKey || event.metaKey) && this.events.marked) {
+      this.setMarks(this.marks.includes(row.line) ? this.marks.filter((l) => l !== row.line) : [...this.marks, row.line].slice(-2));
+      return;
+    }
+    this.events.select(row, index);
+  }
+
+  get markedLines(): readonly number[] {
+    return this.marks;
+  }
+
+  setMarks(lines: readonly number[]): void {
+    this.marks = [...lines];
+    this.events.marked?.(this.marks);
+    this.schedule();
   }
 
   private render(): void {
@@ -184,13 +204,15 @@ export class TrajectoryList {
     for (let index = first; index < last; index++) {
       const row = this.source.rowAt(index);
       const selected = row !== undefined && row.line === this.selectedLine;
+      const marked = row !== undefined && this.marks.includes(row.line);
       if (selected) this.selectedIndex = index;
       const have = this.rendered.get(index);
-      if (have && have.row === row && have.selected === selected) continue;
+      if (have && have.row === row && have.selected === selected && have.marked === marked) continue;
       const el = row ? renderRow(row, index, selected) : renderPlaceholderRow(index);
+      if (marked) el.classList.add('marked');
       if (have) have.el.replaceWith(el);
       else this.spacer.append(el);
-      this.rendered.set(index, { row, selected, el });
+      this.rendered.set(index, { row, selected, marked, el });
     }
   }
 

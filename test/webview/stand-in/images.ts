@@ -48,4 +48,18 @@ export class ImageMaker {
       return { uri: null, width: 0, height: 0, error: error instanceof Error ? error.message : String(error) };
     }
   }
+
+  /** A crop of the original at `rect` (original pixels), as the host's live re-crop while a box is dragged. */
+  async makeRect(originalPath: string | Error, rect: [number, number, number, number]): Promise<ImageRef> {
+    try {
+      if (originalPath instanceof Error) throw originalPath;
+      const width = Math.max(1, rect[2] - rect[0]);
+      const height = Math.max(1, rect[3] - rect[1]);
+      const name = `${++this.count}-preview.jpg`;
+      await writeFile(join(this.out.dir, name), await sharp(originalPath).extract({ left: rect[0], top: rect[1], width, height }).jpeg({ quality: 85 }).toBuffer());
+      return { uri: this.out.url(name), width, height };
+    } catch (error) {
+      return { uri: null, width: 0, height: 0, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
 }
