@@ -194,6 +194,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .option('--int4', 'Linear weights as int4 (MatMulNBits, block 32, asymmetric)')
     .option('--accuracy-level <n>', 'MatMulNBits accuracy_level for --int4 (0-4; 4 = fastest on CPU)', positiveInt('--accuracy-level'), 4)
     .option('-q, --quiet', 'no progress output')
+    .option('--progress-json', 'progress on stderr as one JSON object a line, {"done","total","stage"} in source bytes (for a parent process)')
     .action((hfDir: string, outDir: string, o) => run(convertCommand(hfDir, outDir, o)));
 
   for (const command of program.commands) command.exitOverride().showHelpAfterError();

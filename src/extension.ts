@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerCommands, registerCurationCommands } from './host/commands';
+import { registerConvertCommand } from './host/convert-command';
 import { TrajectoryEditorProvider } from './host/editor/trajectory-editor-provider';
 import { registerExportCommand } from './host/export-command';
 import { registerImportCommands } from './host/import-commands';
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): MiniO3Api {
   registerCurationCommands(context, editors);
   registerExportCommand(context, output, editors);
   registerSearchCommands(context, editors, output);
+  registerConvertCommand(context, output);
   context.subscriptions.push(
     new DatasetStatusBar(editors),
     vscode.commands.registerCommand('miniO3.showShortcuts', () => {
