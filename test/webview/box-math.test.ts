@@ -26,6 +26,21 @@ describe('box math for dragging in source pixels', () => {
 
   test('relative coordinates of the source, at the grounding call\'s 3 decimals', () => {
     assert.deepEqual(toRelative([100, 100, 200, 150], space), [0.125, 0.25, 0.25, 0.375]);
-    assert.deepEqual(toRelative([1, 1, 799, 399], space), [0.001, 0.003, 0.999, 0.998]);
+    // 0.001 * 800 = 0.8 would truncate to pixel 0: the smallest 3-decimal value that stays on pixel 1 is 0.002.
+    assert.deepEqual(toRelative([1, 1, 799, 399], space), [0.002, 0.003, 0.999, 0.998]);
+  });
+});
+
+describe('relative coordinates survive Mini-o3\'s int() truncation', () => {
+  test('every pixel edge maps back to the same pixel, on small and large sources', async () => {
+    const { relativeToPixel } = await import('../../src/core/geometry/boxes');
+    for (const side of [37, 800, 1234, 4000, 5000]) {
+      const sp = { width: side, height: side };
+      for (let p = 0; p < side; p += side > 1000 ? 7 : 1) {
+        const q = Math.min(side - 1, p + 3);
+        const rel = toRelative([p, p, q, q], sp);
+        assert.deepEqual(relativeToPixel(rel, sp), [p, p, q, q], `side ${side}, pixel ${p}: ${rel.join(', ')}`);
+      }
+    }
   });
 });

@@ -49,10 +49,30 @@ export function roundBox(box: Box4): Box4 {
   return [Math.round(box[0]), Math.round(box[1]), Math.round(box[2]), Math.round(box[3])];
 }
 
-/** Source pixels to Mini-o3's relative coordinates of the same source, at the grounding's 3 decimals. */
+/**
+ * Source pixels to Mini-o3's relative coordinates of the same source. Mini-o3 turns them back with
+ * `int(r * side)` (truncation), so each value is the smallest decimal in [p/side, (p+1)/side): three
+ * decimals where that interval holds one (sources up to 1000 px), more on larger sources.
+ */
 export function toRelative(box: Box4, space: Space): [number, number, number, number] {
-  const r = (v: number, side: number) => Math.round((1000 * clamp(v, 0, side)) / Math.max(1, side)) / 1000;
-  return [r(box[0], space.width), r(box[1], space.height), r(box[2], space.width), r(box[3], space.height)];
+  return [
+    relativeEdge(box[0], space.width),
+    relativeEdge(box[1], space.height),
+    relativeEdge(box[2], space.width),
+    relativeEdge(box[3], space.height),
+  ];
+}
+
+function relativeEdge(pixel: number, side: number): number {
+  const size = Math.max(1, side);
+  const p = clamp(Math.round(pixel), 0, size);
+  for (let decimals = 3; decimals <= 7; decimals++) {
+    const scale = 10 ** decimals;
+    const k = Math.ceil((p * scale) / size - 1e-9);
+    // k/scale * size can land a hair below p in floating point; the next step up is still inside.
+    for (const r of [k / scale, (k + 1) / scale]) if (Math.trunc(r * size) === p) return r;
+  }
+  return p / size;
 }
 
 export function sameBox(a: Box4, b: Box4): boolean {

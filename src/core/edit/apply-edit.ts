@@ -12,6 +12,9 @@ import { provenanceOf, reverted, withText } from './provenance';
 import { applySnapshot, type InverseSnapshot } from './snapshot';
 import { turnsWithChangedInput } from './stale';
 
+/** Enough decimals for any pixel edge of a source up to 10 megapixels wide to survive Mini-o3's `int(r * side)`. */
+const EDITED_BOX_DECIMALS = 7;
+
 export interface EditContext {
   author: EditAuthor;
   /** Pixel size of the original image: sources and staleness are judged by replaying against it. */
@@ -78,7 +81,7 @@ function changeFor(t: Trajectory, op: EditOp, ctx: EditContext): Change {
       if (!grounding && parseAssistantTurn(turn.text).answer !== null) {
         throw new EditError(`turn ${op.turn} gives an answer, not a tool call: a box cannot be set on it`);
       }
-      const text = replaceGrounding(turn.text, bbox, source);
+      const text = replaceGrounding(turn.text, bbox, source, EDITED_BOX_DECIMALS);
       const label = grounding && grounding.source !== source ? `Move box of turn ${op.turn} onto ${source}` : `Move box of turn ${op.turn}`;
       return { ...replaceTurn(op.turn, withText(turn, text, ctx.author), label), inPlace: op.turn };
     }
@@ -88,7 +91,7 @@ function changeFor(t: Trajectory, op: EditOp, ctx: EditContext): Change {
       const grounding = parseAssistantTurn(turn.text).grounding;
       if (!grounding?.bbox || grounding.bbox.length !== 4) throw new EditError(`turn ${op.turn} has no call with a box whose source could change`);
       checkSource(t, op.turn, source, ctx.originalSize);
-      const text = replaceGrounding(turn.text, grounding.bbox, source);
+      const text = replaceGrounding(turn.text, grounding.bbox, source, EDITED_BOX_DECIMALS);
       return { ...replaceTurn(op.turn, withText(turn, text, ctx.author), `Crop turn ${op.turn} from ${source}`), inPlace: op.turn };
     }
     case 'setAnswer': {

@@ -135,3 +135,12 @@ test('invalid ops throw EditError with a clear message', () => {
   const single: Trajectory = { ...t, turns: [t.turns[4]!] };
   assert.throws(() => applyEdit(single, { kind: 'deleteTurn', turn: 0 }, ctx), /only turn/);
 });
+
+test('setBox keeps the precision a large source needs: every pixel edge survives Mini-o3\'s int()', () => {
+  // On a 4000 px original, pixel 401 needs 0.10025: three decimals would land on 400 or 404.
+  const t = chain();
+  const bbox: [number, number, number, number] = [0.10025, 0.2003334, 0.50025, 0.6003334];
+  const { trajectory } = applyEdit(t, { kind: 'setBox', turn: 0, bbox }, ctx);
+  const replay = replayTrajectory(trajectory, { originalSize: { width: 4000, height: 3000 } });
+  assert.deepEqual(replay.turns[0]!.pixelBox, [401, 601, 2001, 1801]);
+});
