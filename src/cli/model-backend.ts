@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { parseExecutionProviders } from '../core/model/onnx/execution-providers';
 import { ModelFolderError } from '../core/model/onnx/model-folder';
 import { OnnxPolicy } from '../core/model/onnx/onnx-policy';
-import { OpenAiPolicy, chatCompletionsUrl, redactSecret } from '../core/model/openai';
+import { OpenAiPolicy, chatCompletionsUrl } from '../core/model/openai';
+import { ServedModelsError, listServedModels, onnxCacheSlots, retryLine } from '../core/model/served-model';
 import type { Policy } from '../core/model/policy';
 import { UsageError } from './progress';
 
@@ -56,15 +57,14 @@ export function checkBackendOptions(o: BackendOptions): void {
 export async function policyFromOptions(o: BackendOptions): Promise<Policy> {
   checkBackendOptions(o);
   if (o.backend === 'onnx') return onnxPolicy(o);
-  const endpoint = chatCompletionsUrl(o.url as string);
   const apiKey = policyApiKey();
-  const model = o.model ?? (await servedModel(endpoint, apiKey));
+  const model = o.model ?? (await servedModel(o.url as string, apiKey));
   return new OpenAiPolicy({
     url: o.url as string,
     model,
     ...(apiKey ? { apiKey } : {}),
     ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}),
-    onRetry: o.quiet ? undefined : (info) => process.stderr.write(`retry ${info.retry} in ${(info.delayMs / 1000).toFixed(1)} s: ${info.reason}\n`),
+    onRetry: o.quiet ? undefined : (info) => process.stderr.write(`${retryLine(info)}\n`),
   });
 }
 
@@ -85,7 +85,7 @@ async function onnxPolicy(o: BackendOptions): Promise<Policy> {
     const policy = await OnnxPolicy.load({
       modelDir: o.model as string,
       executionProviders: parseExecutionProviders(o.ep ?? 'cuda,webgpu,cpu'),
-      cacheSlots: Math.min(4, Math.max(1, o.concurrency ?? 1)),
+      cacheSlots: onnxCacheSlots(o.concurrency),
     });
     if (!o.quiet) process.stderr.write(`${policy.providerMessage}\n`);
     return policy;
@@ -96,18 +96,16 @@ async function onnxPolicy(o: BackendOptions): Promise<Policy> {
 }
 
 /** The one model `GET /v1/models` lists; a UsageError asking for --model otherwise. */
-async function servedModel(endpoint: string, apiKey: string | undefined): Promise<string> {
-  const modelsUrl = endpoint.replace(/\/chat\/completions$/, '/models');
+async function servedModel(serverUrl: string, apiKey: string | undefined): Promise<string> {
   const ask = 'pass --model NAME (the server\'s --served-model-name)';
-  let ids: string[];
+  let listed: { modelsUrl: string; ids: string[] };
   try {
-    const response = await fetch(modelsUrl, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.timeout(15_000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const body = (await response.json()) as { data?: { id?: unknown }[] };
-    ids = (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+    listed = await listServedModels(serverUrl, apiKey);
   } catch (error) {
-    throw new UsageError(redactSecret(`could not list the served models at ${modelsUrl} (${(error as Error).message}); ${ask}`, apiKey));
+    if (error instanceof ServedModelsError) throw new UsageError(`could not list the served models at ${error.modelsUrl} (${error.message}); ${ask}`);
+    throw error;
   }
+  const { modelsUrl, ids } = listed;
   if (ids.length === 1) return ids[0] as string;
   throw new UsageError(ids.length === 0 ? `${modelsUrl} lists no models; ${ask}` : `${modelsUrl} serves ${ids.length} models (${ids.join(', ')}); ${ask}`);
 }

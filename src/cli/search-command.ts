@@ -7,7 +7,7 @@ import type { SearchEvent } from '../core/search/events';
 import { SearchSettingsError, resolveSearchSettings, type SearchSettings } from '../core/search/settings';
 import { appendTrajectories } from '../core/store';
 import { isInside } from '../core/formats/import-common';
-import { IMAGE_PLACEHOLDER } from '../core/protocol/prompts';
+import { searchTaskId, withImagePlaceholder } from '../core/search/task-identity';
 import type { Task } from '../core/trajectory/schema';
 import { checkBackendOptions, policyFromOptions } from './model-backend';
 import { interruptSignal, UsageError } from './progress';
@@ -55,9 +55,9 @@ export async function searchCommand(o: SearchCommandOptions): Promise<number> {
   const placed = await placeImage(imageAbs, baseDir, o.copyImage === true);
   const policy = await policyFromOptions(o);
 
-  const question = o.question.includes(IMAGE_PLACEHOLDER) ? o.question : `${IMAGE_PLACEHOLDER}\n${o.question}`;
+  const question = withImagePlaceholder(o.question);
   const task: Task = {
-    id: o.taskId ?? defaultTaskId(imageAbs, question),
+    id: o.taskId ?? searchTaskId(imageAbs, question),
     question,
     images: [placed.relative],
     ...(o.answer !== undefined ? { answer: o.answer } : {}),
@@ -145,9 +145,4 @@ async function placeImage(imageAbs: string, baseDir: string, copy: boolean): Pro
   }
   if (!(await stat(target).then(() => true, () => false))) await copyFile(imageAbs, target);
   return { relative: rel(target), root: null };
-}
-
-function defaultTaskId(imageAbs: string, question: string): string {
-  const digest = createHash('sha256').update(`${imageAbs}\u0000${question}`).digest('hex').slice(0, 8);
-  return `${path.parse(imageAbs).name}-${digest}`;
 }

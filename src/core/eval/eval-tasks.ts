@@ -4,7 +4,7 @@ import type { Task } from '../trajectory/schema';
 import { TrajectoryFile, resolveDatasetPath, DatasetPathError } from '../store';
 import { ImportContext, importVisualProbe } from '../formats';
 import { isInside } from '../formats/import-common';
-import { IMAGE_PLACEHOLDER } from '../protocol/prompts';
+import { withImagePlaceholder } from '../search/task-identity';
 import { readImageSize } from '../imaging';
 
 export interface EvalTaskSet {
@@ -49,7 +49,7 @@ export async function loadEvalTasks(tasksFile: string, options: LoadTasksOptions
       if (isInside(outDir, abs)) continue;
       roots.add(candidateRoots.find((root) => isInside(root, abs)) ?? path.dirname(abs));
     }
-    const question = task.question.includes(IMAGE_PLACEHOLDER) ? task.question : `${IMAGE_PLACEHOLDER}\n${task.question}`;
+    const question = withImagePlaceholder(task.question);
     set.tasks.push({ ...task, question, images: absImages.map((abs) => relativePath(outDir, abs)) });
     set.origins.set(task.id, { file, line });
   };

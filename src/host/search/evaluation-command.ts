@@ -4,7 +4,7 @@ import { MAX_TURNS_CEILING } from '../../core/search/settings';
 import { TRAJECTORY_EDITOR_VIEW_TYPE } from '../editor/trajectory-editor-provider';
 import { pickBackend } from './visual-search-command';
 import type { SearchServices } from './search-services';
-import { parseCount, parseMaxTurnsList } from './task-input';
+import { defaultEvaluationOutput, evaluationOutputProblem, maxTurnsProblem, parseEvaluationInputs, rolloutsProblem } from './evaluation-inputs';
 
 /**
  * Run Batch Evaluation…: tasks file, k, max-turn limits, output file; then runEvalBatch (exact
@@ -21,31 +21,36 @@ export async function runEvaluationCommand(services: SearchServices): Promise<vo
   if (!tasksUri) return;
   const kText = await vscode.window.showInputBox({
     title: 'Rollouts per task (k of Avg@k)', value: '1', ignoreFocusOut: true,
-    validateInput: (t) => { const k = parseCount(t, 1, 64, 'k'); return typeof k === 'string' ? k : null; },
+    validateInput: rolloutsProblem,
   });
   if (kText === undefined) return;
   const limitsText = await vscode.window.showInputBox({
     title: 'Max-turn limits (one pass each)', value: '12', prompt: 'e.g. 12 or 12,24,32', ignoreFocusOut: true,
-    validateInput: (t) => { const v = parseMaxTurnsList(t, MAX_TURNS_CEILING); return typeof v === 'string' ? v : null; },
+    validateInput: (t) => maxTurnsProblem(t, MAX_TURNS_CEILING),
   });
   if (limitsText === undefined) return;
   const folder = services.workspaceFolder(tasksUri);
   const out = await vscode.window.showSaveDialog({
     title: 'Output .traj.jsonl (appended to; a rerun resumes)',
-    defaultUri: vscode.Uri.file(path.join(folder?.uri.fsPath ?? path.dirname(tasksUri.fsPath), 'mini-o3-runs', 'eval.traj.jsonl')),
+    defaultUri: vscode.Uri.file(defaultEvaluationOutput(tasksUri.fsPath, folder?.uri.fsPath)),
     filters: { 'Mini-o3 trajectories': ['jsonl'] },
   });
   if (!out) return;
-  if (out.fsPath === tasksUri.fsPath) {
-    void vscode.window.showErrorMessage('Mini-o3: the output must be another file than the tasks: trajectories are appended to it.');
+  const outProblem = evaluationOutputProblem(tasksUri.fsPath, out.fsPath);
+  if (outProblem) {
+    void vscode.window.showErrorMessage(`Mini-o3: ${outProblem}`);
+    return;
+  }
+  const inputs = parseEvaluationInputs(kText, limitsText, MAX_TURNS_CEILING);
+  if (typeof inputs === 'string') {
+    void vscode.window.showErrorMessage(`Mini-o3: ${inputs}`);
     return;
   }
   const backend = await pickBackend(services, tasksUri);
   if (!backend) return;
   const config = services.config(tasksUri, backend);
   if (!config) return;
-  const rollouts = parseCount(kText, 1, 64, 'k') as number;
-  const maxTurns = parseMaxTurnsList(limitsText, MAX_TURNS_CEILING) as number[];
+  const { rollouts, maxTurns } = inputs;
   const concurrency = 4;
 
   const [{ runEvalBatch }, { loadEvalTasks, withImageSizes }, { exactJudge }, { computeEvalMetrics }, { formatEvalReport }, { evalRunKey }, { readEvalJournal }, { ImageCache }, { formatFinding }] =

@@ -5,6 +5,7 @@ import { SearchConfigError, readSearchConfig, type SearchBackend, type SearchCon
 import { createSearchPolicy } from './search-policy';
 import { SearchRunner } from './search-runner';
 import { apiKeySecretName } from './secret-key';
+import { passTrustGate } from './trust-gate';
 
 /** What the search commands share: settings, the API key store, the model, the runner. */
 export class SearchServices {
@@ -14,18 +15,12 @@ export class SearchServices {
     this.runner = new SearchRunner(editors, output);
   }
 
-  /**
-   * Running models and contacting endpoints needs a trusted workspace (a workspace's settings
-   * could otherwise point the extension at any server or model folder); viewing does not.
-   */
-  async requireTrust(): Promise<boolean> {
-    if (vscode.workspace.isTrusted) return true;
-    const choice = await vscode.window.showWarningMessage(
-      'Mini-o3: running models and contacting model servers is disabled until this workspace is trusted. Viewing trajectories still works.',
-      'Manage Workspace Trust',
-    );
-    if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
-    return false;
+  /** Whether a command may run models here; in an untrusted workspace it explains and offers the trust editor. */
+  requireTrust(): Promise<boolean> {
+    return passTrustGate(vscode.workspace.isTrusted, {
+      warn: (message, action) => vscode.window.showWarningMessage(message, action),
+      executeCommand: (command) => vscode.commands.executeCommand(command),
+    });
   }
 
   /** The checked settings; shows the problem (naming the setting) and returns null when one is bad. */

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { IMAGE_PLACEHOLDER } from '../../core/protocol/prompts';
+import { withImagePlaceholder } from '../../core/search/task-identity';
+
+export { searchTaskId } from '../../core/search/task-identity';
 
 /** Why a typed question cannot be used, or null (for the input box's validateInput). */
 export function questionProblem(text: string): string | null {
@@ -10,16 +11,9 @@ export function questionProblem(text: string): string | null {
   return null;
 }
 
-/** Mini-o3's user turn: the image placeholder, a newline, the question (unless the user placed it). */
+/** The typed question, trimmed, with Mini-o3's image prefix (unless the user placed `<image>`). */
 export function withImagePrefix(question: string): string {
-  const trimmed = question.trim();
-  return trimmed.includes(IMAGE_PLACEHOLDER) ? trimmed : `${IMAGE_PLACEHOLDER}\n${trimmed}`;
-}
-
-/** The CLI's rule: the image's name and a digest of (image path, question), stable for reruns. */
-export function searchTaskId(imageAbs: string, question: string): string {
-  const digest = createHash('sha256').update(`${imageAbs}\u0000${question}`).digest('hex').slice(0, 8);
-  return `${path.parse(imageAbs).name}-${digest}`;
+  return withImagePlaceholder(question.trim());
 }
 
 /** "12" or "12, 24,32" -> [12, 24, 32]; a message naming the bad entry otherwise. */
