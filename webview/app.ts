@@ -24,6 +24,10 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /**
  * The trajectory editor's webview: the list on the left, the task's search tree (or the
  * charts) in the centre, the selected turn on the right. It talks to the host only through
@@ -41,6 +45,7 @@ export class App {
   private readonly overlay = new ShortcutsOverlay();
   private readonly titleEl: HTMLElement;
   private readonly hintEl: HTMLElement;
+  private readonly dirtyEl: HTMLElement;
   private readonly tabs: Record<CentreView, HTMLButtonElement>;
   private readonly disposers: (() => void)[] = [];
   private readonly edits: EditClient;
@@ -54,6 +59,15 @@ export class App {
   private trajectory: TrajectoryView | null = null;
   /** Bumped by every selection; answers for older ones are dropped. */
   private selectionTicket = 0;
+  /** Bumped by every refresh of the selection; an older refresh's answer is dropped. */
+  private refreshTicket = 0;
+  /** Bumped when the host says content changed; `taskTree` is reused only while it is as new. */
+  private contentVersion = 0;
+  private taskTreeVersion = -1;
+  /** The first rowsChanged answers `ready`: nothing fetched before it can be older. */
+  private answeredReady = false;
+  private indexing = false;
+  private pendingRefresh = false;
   private requeryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(root: HTMLElement, bridge: HostBridge) {
@@ -106,7 +120,9 @@ export class App {
       preload: (line) => void this.rpc.request('getTrajectory', { line }).then((view) => this.detail.preload(view), () => undefined),
       setStatus: (line, status) => this.editing.review.setStatus(status, line),
       toggleLabelAt: (line, index) => this.editing.review.toggleLabelAt(index, line),
-      editText: () => this.editing.tools.editText(),
+      editText: () => {
+        if (!this.editing.readonly) this.editing.tools.editText();
+      },
       focusBox: () => this.editing.focusBox(),
       report: (message) => this.reportError(message),
     });
@@ -119,6 +135,7 @@ export class App {
 
     this.titleEl = h('span', { className: 'app-title', text: 'Mini-o3 trajectories' });
     this.hintEl = h('span', { className: 'app-hint', text: 'Press ? for keyboard shortcuts', attrs: { hidden: true } });
+    this.dirtyEl = h('span', { className: 'app-dirty', text: '● unsaved edits', title: 'The document has edits not saved to the file (Ctrl+S saves)', attrs: { hidden: true, role: 'status' } });
     this.tabs = {
       tree: h('button', { className: 'tab', text: 'Search tree', attrs: { type: 'button', role: 'tab', 'data-view': 'tree' } }),
       charts: h('button', { className: 'tab', text: 'Charts', attrs: { type: 'button', role: 'tab', 'data-view': 'charts' } }),
@@ -137,6 +154,7 @@ export class App {
           'div',
           { className: 'app-toolbar' },
           this.titleEl,
+          this.dirtyEl,
           this.hintEl,
           h('span', { className: 'spacer' }),
           this.compareButton,
@@ -152,7 +170,10 @@ export class App {
 
     this.disposers.push(
       this.rpc.on('init', (body) => this.onInit(body)),
-      this.rpc.on('rowsChanged', () => this.contentChanged()),
+      this.rpc.on('rowsChanged', (body) => this.onRowsChanged(body)),
+      this.rpc.on('dirtyChanged', ({ dirty }) => {
+        this.dirtyEl.hidden = !dirty;
+      }),
       this.rpc.on('trajectoryChanged', (body) => void this.onTrajectoryChanged(body)),
       this.rpc.on('select', (body) => void this.select(body.line, null, body.turn ?? null)),
       this.rpc.on('openReviewQueue', (body) => void this.queue.open(body.filter)),
@@ -180,7 +201,9 @@ export class App {
         fit: () => this.tree.fit(),
         focusSearch: () => this.filterBar.focusSearch(),
         toggleCharts: () => this.setCentreView(this.store.current.centreView === 'tree' ? 'charts' : 'tree'),
-        editText: () => this.editing.tools.editText(),
+        editText: () => {
+          if (!this.editing.readonly) this.editing.tools.editText();
+        },
         editBox: () => this.editing.focusBox(),
       }),
     );
@@ -203,6 +226,7 @@ export class App {
     this.titleEl.title = body.fileName;
     this.hintEl.hidden = !body.keybindingsHelp;
     this.edits.readonly = body.readonly;
+    this.editing.setReadonly(body.readonly);
   }
 
   /** The host applied an edit: the row, the tree node and the detail show the fresh view and its statuses. */
@@ -223,6 +247,11 @@ export class App {
   private async openComparison(a: number, b: number): Promise<void> {
     this.tree.element.hidden = true;
     this.charts.element.hidden = true;
+    // The comparison takes the centre: no tab is the one shown.
+    for (const tab of Object.values(this.tabs)) {
+      tab.setAttribute('aria-selected', 'false');
+      tab.classList.remove('active');
+    }
     await this.comparison.open(a, b);
   }
 
@@ -267,33 +296,80 @@ export class App {
     if (view === 'charts') void this.charts.load(this.store.current.filter);
   }
 
-  /** The host says the file changed: re-query what the list shows (coalesced). */
-  private contentChanged(): void {
+  /**
+   * The document changed or reloaded: any line may hold new content, so what was fetched by line
+   * is stale. The list re-queries; the selected line and its task's tree are fetched again once
+   * the host is not in the middle of indexing (at its start, after a reload, and at its end).
+   */
+  private onRowsChanged(body: WebviewEvents['rowsChanged']): void {
+    const startsIndexing = body.indexing && !this.indexing;
+    this.indexing = body.indexing;
+    if (!this.answeredReady) {
+      // The list's first query went out before `ready`: it already holds what this says, unless indexing goes on.
+      this.answeredReady = true;
+      if (body.indexing) this.contentChanged(false);
+      return;
+    }
+    this.contentVersion++;
+    this.detail.forgetImages();
+    this.contentChanged(!body.indexing || startsIndexing);
+  }
+
+  /** Re-queries what the list shows (and the selection when `refreshSelection`), coalesced. */
+  private contentChanged(refreshSelection: boolean): void {
     clearTimeout(this.requeryTimer);
+    const refresh = refreshSelection || this.pendingRefresh;
+    this.pendingRefresh = refresh;
     this.requeryTimer = setTimeout(() => {
+      this.pendingRefresh = false;
       this.rows.invalidate();
       this.list.schedule();
       if (this.store.current.centreView === 'charts') void this.charts.load(this.store.current.filter);
+      if (refresh) void this.refreshSelection(null);
     }, REQUERY_MS);
   }
 
-  private async onTrajectoryChanged(body: WebviewEvents['trajectoryChanged']): Promise<void> {
+  private onTrajectoryChanged(body: WebviewEvents['trajectoryChanged']): void {
     if (this.rows.patchRow(body.summary)) this.list.schedule();
-    this.contentChanged();
-    if (!this.taskTree || this.taskTree.taskId !== body.summary.taskId) return;
+    this.contentVersion++;
+    this.contentChanged(false);
+    const taskShown = this.taskTree?.taskId === body.summary.taskId;
+    if (!taskShown && body.line !== this.selectedLine) return;
+    // Only `body.line` changed: the selected trajectory's task is the one shown unless it is that line.
+    void this.refreshSelection(body.line === this.selectedLine ? null : (this.taskTree?.taskId ?? null));
+  }
+
+  /**
+   * Fetches the selected line and its task's tree again. The same trajectory (by id) keeps its
+   * selected turn; the tree keeps its zoom. Nothing is redrawn when nothing changed.
+   */
+  private async refreshSelection(knownTaskId: string | null): Promise<void> {
+    const line = this.selectedLine;
+    if (line === null || this.trajectory === null) return;
     const ticket = this.selectionTicket;
+    const refresh = ++this.refreshTicket;
+    const version = this.contentVersion;
+    const current = () => ticket === this.selectionTicket && refresh === this.refreshTicket;
     try {
-      const task = await this.rpc.request('getTaskTree', { taskId: body.summary.taskId });
-      if (ticket !== this.selectionTicket) return;
+      const taskId = knownTaskId ?? (await this.rpc.request('getTrajectory', { line })).task.id;
+      if (!current()) return;
+      const task = await this.rpc.request('getTaskTree', { taskId });
+      if (!current()) return;
+      const fresh = task.trajectories.find((t) => t.line === line) ?? (await this.rpc.request('getTrajectory', { line }));
+      if (!current()) return;
+      const unchanged = this.taskTree !== null && sameJson(this.taskTree, task) && this.trajectory !== null && sameJson(this.trajectory, fresh);
+      this.taskTreeVersion = version;
+      if (unchanged) return;
+      const keepTurn = this.trajectory?.id === fresh.id ? this.selectedTurn : null;
       this.taskTree = task;
-      this.tree.show(task, null);
-      const fresh = task.trajectories.find((t) => t.line === this.selectedLine);
-      if (fresh) {
-        this.trajectory = fresh;
-        this.detail.show(fresh, this.selectedTurn);
-      }
+      this.trajectory = fresh;
+      const turns = fresh.turns.map((t) => t.index);
+      this.selectedTurn = keepTurn !== null && turns.includes(keepTurn) ? keepTurn : (turns[0] ?? null);
+      this.tree.show(task, this.store.zoomOf(task.taskId));
+      this.showSelection();
     } catch (error) {
-      this.reportError(`Could not refresh the tree after line ${body.line} changed: ${messageOf(error)}`);
+      // A newer change makes this answer moot (the host may have dropped the model it read from); its own refresh follows.
+      if (current() && version === this.contentVersion) this.reportError(`Could not refresh line ${line} after the file changed: ${messageOf(error)}`);
     }
   }
 
@@ -325,6 +401,8 @@ export class App {
   private async select(line: number, knownTaskId: string | null, turn: number | null, reuseTree = false): Promise<void> {
     const ticket = ++this.selectionTicket;
     const changedLine = line !== this.selectedLine;
+    const previous = { id: this.trajectory?.line === line ? this.trajectory.id : null, turn: this.selectedTurn };
+    const version = this.contentVersion;
     this.selectedLine = line;
     this.selectedTurn = turn;
     const index = changedLine ? this.rows.indexOfLine(line) : this.list.selected.index;
@@ -337,14 +415,18 @@ export class App {
         if (ticket !== this.selectionTicket) return;
         taskId = view.task.id;
       }
-      const task = this.taskTree?.taskId === taskId && (reuseTree || !changedLine) ? this.taskTree : await this.rpc.request('getTaskTree', { taskId });
+      const fresh = this.taskTreeVersion === this.contentVersion;
+      const task = fresh && this.taskTree?.taskId === taskId && (reuseTree || !changedLine) ? this.taskTree : await this.rpc.request('getTaskTree', { taskId });
       if (ticket !== this.selectionTicket) return;
       const trajectory = task.trajectories.find((t) => t.line === line) ?? (await this.rpc.request('getTrajectory', { line }));
       if (ticket !== this.selectionTicket) return;
+      if (task !== this.taskTree) this.taskTreeVersion = version;
       this.taskTree = task;
       this.trajectory = trajectory;
       const turns = trajectory.turns.map((t) => t.index);
-      this.selectedTurn = turn !== null && turns.includes(turn) ? turn : (turns[0] ?? null);
+      // The host re-selecting the line it shows (a finished search) keeps the turn the user is on.
+      const wanted = turn ?? (previous.id === trajectory.id ? previous.turn : null);
+      this.selectedTurn = wanted !== null && turns.includes(wanted) ? wanted : (turns[0] ?? null);
       this.tree.show(task, this.store.zoomOf(task.taskId));
       this.showSelection();
       if (!performance.getEntriesByName('mini-o3:first-tree').length) performance.mark('mini-o3:first-tree');

@@ -1,3 +1,4 @@
+import { appendFileSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { RpcEndpoint } from '../../src/shared/rpc';
 import type { Envelope, HostEvents, HostRequests, RowSummary, TaskTreeView, TrajectoryView, WebviewEvents } from '../../src/protocol';
@@ -25,19 +26,22 @@ export class HostStandIn {
   readonly revealed: number[] = [];
   /** `regenerateFromTurn` requests (the host would run the command). */
   readonly regenerated: { line: number; turn: number }[];
+  /** What `init` says (a read-only file system). */
+  readonly = false;
   /** What `getLabelSet` answers (null: the default of `miniO3.reviewLabels` in package.json). */
   labelSet: string[] | null = null;
   /** Requests seen, by name (for assertions about lazy loading). */
   readonly requests: { name: string; params: unknown }[] = [];
   private sink: (envelope: Envelope) => void = () => undefined;
   private readonly entries: RowEntry[] = [];
+  private readonly replacedFiles: TrajectoryFile[] = [];
   /** Trajectories changed in memory (live appends); every other line is read from the file when asked for. */
   private readonly changed = new Map<number, ValidRecord>();
   readonly queries = new RowQueryEngine(() => this.entries);
   private readonly sizes = new ImageSizeLookup();
   readonly images: ImageMaker;
 
-  private constructor(private readonly file: TrajectoryFile, images: ImageOutput) {
+  private constructor(private file: TrajectoryFile, images: ImageOutput) {
     this.images = new ImageMaker(images);
     this.rpc = new RpcEndpoint((envelope) => this.sink(envelope), 30_000);
     const log = <K extends keyof HostRequests & string>(name: K, handler: (params: HostRequests[K]['params']) => Promise<HostRequests[K]['result']> | HostRequests[K]['result']) => {
@@ -81,23 +85,31 @@ export class HostStandIn {
     log('regenerateFromTurn', edits.regenerateFromTurn);
     log('turnDiff', edits.turnDiff);
     log('compare', edits.compare);
-    this.rpc.on('ready', () => this.rpc.emit('init', { fileName: basename(file.path), readonly: false, keybindingsHelp: true }));
+    this.rpc.on('ready', () => {
+      // As the real host: init, then rowsChanged with what the model holds.
+      this.rpc.emit('init', { fileName: basename(this.file.path), readonly: this.readonly, keybindingsHelp: true });
+      this.rpc.emit('rowsChanged', { total: this.entries.length, indexing: false });
+    });
     this.rpc.on('selection', (body) => this.selections.push(body));
     this.rpc.on('error', (body) => this.errors.push(body.message));
   }
 
   static async open(path: string, images: ImageOutput): Promise<HostStandIn> {
-    const file = await TrajectoryFile.open(path);
-    const host = new HostStandIn(file, images);
-    for await (const record of file.records()) {
+    const host = new HostStandIn(await TrajectoryFile.open(path), images);
+    await host.index();
+    return host;
+  }
+
+  private async index(): Promise<void> {
+    const path = this.file.path;
+    for await (const record of this.file.records()) {
       if (!record.ok) {
         if (record.blank) continue;
-        host.entries.push({ row: { line: record.line, broken: true, message: `${path}:${record.line}: ${record.finding.message}`, preview: record.text.slice(0, 200) }, maxTurns: null });
+        this.entries.push({ row: { line: record.line, broken: true, message: `${path}:${record.line}: ${record.finding.message}`, preview: record.text.slice(0, 200) }, maxTurns: null });
         continue;
       }
-      host.remember(record, await analyzeRecord(record, path, host.sizes));
+      this.remember(record, await analyzeRecord(record, path, this.sizes));
     }
-    return host;
   }
 
   /** Where the webview's messages go in. */
@@ -112,7 +124,7 @@ export class HostStandIn {
 
   async close(): Promise<void> {
     this.rpc.close();
-    await this.file.close();
+    for (const file of [...this.replacedFiles, this.file]) await file.close();
   }
 
   /** The answers the webview gets, for tests to compare what it shows against. */
@@ -138,6 +150,52 @@ export class HostStandIn {
     const summary = await this.replace(line, { ...record.trajectory, turns: [...record.trajectory.turns, { text }] });
     this.rpc.emit('trajectoryChanged', { line, summary });
     return summary;
+  }
+
+  /**
+   * A running search's snapshot, as the real host's `putLiveTrajectory`: shown at `line`, or on a
+   * new line after the last; announced with trajectoryChanged, then rowsChanged.
+   */
+  async putLiveTrajectory(trajectory: Trajectory, line?: number): Promise<RowSummary> {
+    const at = line ?? Math.max(this.file.lineCount, ...this.entries.map((e) => e.row.line), ...this.changed.keys()) + 1;
+    if (!this.changed.has(at) && at > this.file.lineCount) {
+      const json = JSON.stringify(trajectory);
+      this.changed.set(at, { ok: true, line: at, trajectory, raw: JSON.parse(json) as ValidRecord['raw'], bytes: Buffer.from(json) });
+    }
+    const summary = await this.replace(at, trajectory);
+    this.rpc.emit('trajectoryChanged', { line: at, summary });
+    this.rpc.emit('rowsChanged', { total: this.entries.length, indexing: false });
+    return summary;
+  }
+
+  /**
+   * A search finished: its trajectory is appended to the file, and the document reloads (a new
+   * model: live rows and unsaved changes are gone, every line is read again), then rowsChanged.
+   * Returns the appended line.
+   */
+  async appendToFileAndReload(trajectory: Trajectory): Promise<number> {
+    const path = this.file.path;
+    const text = readFileSync(path, 'utf8');
+    appendFileSync(path, `${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}${JSON.stringify(trajectory)}\n`);
+    // Requests in flight may still read the old file (the real host's old model): closed with the host.
+    this.replacedFiles.push(this.file);
+    this.file = await TrajectoryFile.open(path);
+    this.changed.clear();
+    this.entries.length = 0;
+    await this.index();
+    this.queries.invalidate();
+    this.rpc.emit('rowsChanged', { total: this.entries.length, indexing: false });
+    return this.file.lineCount;
+  }
+
+  /** The host asks the webview to select a line (the search runner does when a search starts and ends). */
+  select(line: number, turn?: number): void {
+    this.rpc.emit('select', turn === undefined ? { line } : { line, turn });
+  }
+
+  /** The document's dirty state changed (an edit, a save, an undo back to the saved state). */
+  setDirty(dirty: boolean): void {
+    this.rpc.emit('dirtyChanged', { dirty });
   }
 
   /** The line now holds `trajectory` (in memory, like an unsaved document). */

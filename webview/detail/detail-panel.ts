@@ -107,6 +107,11 @@ export class DetailPanel {
     this.rerender();
   }
 
+  /** Pictures are fetched by line; after the document reloads a line may hold another trajectory. */
+  forgetImages(): void {
+    this.images.clear();
+  }
+
   showMessage(message: string): void {
     this.shown = null;
     this.content.hidden = true;

@@ -7,6 +7,9 @@ import { ReviewBar } from '../review/review-bar';
 import { BoxEditor } from './box-editor';
 import { TurnTools } from './turn-tools';
 
+/** Why the edit controls are disabled, in their tooltips. */
+export const READONLY_REASON = 'Read-only: this file is on a file system that cannot be written, so it cannot be edited.';
+
 export interface DetailEditingHost {
   apply(line: number, op: EditOp): Promise<TrajectoryView | null>;
   report(message: string): void;
@@ -25,6 +28,7 @@ export class DetailEditing implements DetailExtension {
   readonly box: BoxEditor;
   private readonly errorEl: HTMLElement;
   private hasBox = false;
+  private isReadonly = false;
 
   constructor(rpc: WebviewRpc, private readonly host: DetailEditingHost) {
     this.review = new ReviewBar({ apply: (line, op) => host.apply(line, op) });
@@ -42,12 +46,24 @@ export class DetailEditing implements DetailExtension {
     this.errorEl.textContent = message ?? '';
   }
 
+  get readonly(): boolean {
+    return this.isReadonly;
+  }
+
+  /** A read-only file: every edit control is disabled (its tooltip says why) and the box has no handles. */
+  setReadonly(readonly: boolean): void {
+    this.isReadonly = readonly;
+    this.element().forEach((el) => el.classList.toggle('readonly', readonly));
+    this.disableControls();
+  }
+
   shown(context: TurnShown): void {
     const { trajectory: t, turn } = context;
     this.review.show(t);
     this.tools.show(t, turn);
+    this.disableControls();
     const pixelBox = turn?.pixelBox;
-    this.hasBox = pixelBox !== undefined && context.sourceSpace !== null && turn?.sourceIndex !== undefined;
+    this.hasBox = !this.isReadonly && pixelBox !== undefined && context.sourceSpace !== null && turn?.sourceIndex !== undefined;
     context.otherFigure.setLayer(null);
     if (this.hasBox && turn && pixelBox && context.sourceSpace) {
       context.sourceFigure.setLayer(this.box.layer);
@@ -56,6 +72,22 @@ export class DetailEditing implements DetailExtension {
       context.sourceFigure.setLayer(null);
       this.box.layer.remove();
       this.box.setTarget(null);
+    }
+  }
+
+  private element(): HTMLElement[] {
+    return [this.afterHeader, this.beforeImages, this.afterImages];
+  }
+
+  private disableControls(): void {
+    if (!this.isReadonly) return;
+    for (const root of this.element()) {
+      for (const control of root.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>('button, input, textarea, select')) {
+        // Showing the diff changes nothing in the file.
+        if (control.getAttribute('data-action') === 'diff') continue;
+        control.disabled = true;
+        control.title = READONLY_REASON;
+      }
     }
   }
 

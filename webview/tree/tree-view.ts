@@ -16,6 +16,8 @@ const MIN_THUMB_PIXELS = 24;
 const HIGH_RES_MAX_SIDE = 720;
 /** Scale used when Enter focuses the selected node. */
 const FOCUS_SCALE = 1.6;
+/** Nodes this far outside the viewport (layout units, before scaling) stay drawn, so a pan shows no gaps before the next pass. */
+const CULL_MARGIN = 160;
 
 export interface TreeViewEvents {
   selectNode(line: number, turn: number): void;
@@ -29,13 +31,24 @@ export class TreeView {
   private readonly viewport: SVGGElement;
   private readonly linkLayer: SVGGElement;
   private readonly nodeLayer: SVGGElement;
+  /** Nodes off the selected path, faded as one group (an opacity per node costs an offscreen layer each, every frame). */
+  private readonly dimmedLayer: SVGGElement;
+  /** The selected path's nodes, painted above the others. */
+  private readonly pathLayer: SVGGElement;
   private readonly messageEl: HTMLElement;
   private readonly levelEl: HTMLElement;
   private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
   private readonly svgSelection: Selection<SVGSVGElement, unknown, null, undefined>;
   private readonly thumbnails: ThumbnailLoader;
   private readonly views = new Map<string, NodeView>();
-  private readonly links = new Map<string, SVGPathElement>();
+  /** Each link's path segment, by target node id; drawn as two paths (all links, the selected path's). */
+  private readonly linkSegments = new Map<string, string>();
+  private readonly allLinks: SVGPathElement;
+  private readonly pathLinks: SVGPathElement;
+  /** Nodes hidden because they are outside the viewport. */
+  private readonly culled = new Set<string>();
+  private viewportSize: Extent = { width: 0, height: 0 };
+  private level: string | null = null;
   private model: TreeModel | null = null;
   private selection: { line: number | null; turn: number | null } = { line: null, turn: null };
   private focusedNodeId: string | null = null;
@@ -45,8 +58,12 @@ export class TreeView {
   private applyingProgrammaticZoom = false;
 
   constructor(rpc: WebviewRpc, private readonly events: TreeViewEvents) {
-    this.linkLayer = s('g', { className: 'tree-links' });
-    this.nodeLayer = s('g', { className: 'tree-nodes' });
+    this.allLinks = s('path', { className: 'tree-link' });
+    this.pathLinks = s('path', { className: 'tree-link on-path' });
+    this.linkLayer = s('g', { className: 'tree-links' }, this.allLinks, this.pathLinks);
+    this.dimmedLayer = s('g', { className: 'tree-nodes-dimmed' });
+    this.pathLayer = s('g', { className: 'tree-nodes-path' });
+    this.nodeLayer = s('g', { className: 'tree-nodes' }, this.dimmedLayer, this.pathLayer);
     this.viewport = s('g', { className: 'tree-viewport' }, this.linkLayer, this.nodeLayer);
     this.svg = s('svg', { className: 'tree-svg zoom-overview', attrs: { role: 'img', 'aria-label': 'Search tree', 'data-zoom-level': 'overview', tabindex: -1 } }, this.viewport);
     this.messageEl = h('div', { className: 'pane-message', text: 'Select a trajectory to see its task’s search tree.' });
@@ -66,11 +83,17 @@ export class TreeView {
     this.zoomBehavior = zoom<SVGSVGElement, unknown>()
       .scaleExtent([MIN_SCALE, MAX_SCALE])
       .duration(matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 250)
+      // d3's default extent reads the SVG's size, forcing a layout on every zoom event.
+      .extent(() => [[0, 0], [this.viewportSize.width || 1, this.viewportSize.height || 1]])
       .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => this.onZoom(event));
     this.svgSelection = select(this.svg);
     this.svgSelection.call(this.zoomBehavior);
     this.svg.addEventListener('click', (event) => this.onClick(event));
-    new ResizeObserver(() => this.onResize()).observe(this.svg);
+    new ResizeObserver((entries) => {
+      const box = entries.at(-1)?.contentRect;
+      if (box) this.viewportSize = { width: box.width, height: box.height };
+      this.onResize();
+    }).observe(this.svg);
   }
 
   get taskId(): string | null {
@@ -137,9 +160,9 @@ export class TreeView {
     return true;
   }
 
+  /** From the ResizeObserver: reading the layout here would force a layout in every zoom frame. */
   private size(): Extent {
-    const rect = this.svg.getBoundingClientRect();
-    return { width: rect.width, height: rect.height };
+    return this.viewportSize;
   }
 
   private setTransform(target: ZoomState | 'fit'): void {
@@ -164,9 +187,12 @@ export class TreeView {
     const t = event.transform;
     this.viewport.setAttribute('transform', t.toString());
     const level = detailLevel(t.k);
-    this.svg.classList.toggle('zoom-detail', level === 'detail');
-    this.svg.classList.toggle('zoom-overview', level === 'overview');
-    this.svg.setAttribute('data-zoom-level', level);
+    if (level !== this.level) {
+      this.level = level;
+      this.svg.classList.toggle('zoom-detail', level === 'detail');
+      this.svg.classList.toggle('zoom-overview', level === 'overview');
+      this.svg.setAttribute('data-zoom-level', level);
+    }
     this.levelEl.textContent = `${Math.round(t.k * 100)}% · ${level}`;
     if (!this.applyingProgrammaticZoom && this.focusedNodeId !== null && event.sourceEvent) {
       // The user moved away from the focused node by hand: Escape has nothing to undo.
@@ -195,13 +221,14 @@ export class TreeView {
       else {
         const view = new NodeView(m);
         this.views.set(m.node.id, view);
-        this.nodeLayer.append(view.g);
+        this.dimmedLayer.append(view.g);
       }
     }
     for (const [id, view] of this.views) {
       if (!seen.has(id)) {
         view.g.remove();
         this.views.delete(id);
+        this.culled.delete(id);
       }
     }
     this.syncLinks(model);
@@ -210,27 +237,15 @@ export class TreeView {
   private syncLinks(model: TreeModel | null): void {
     const byId = new Map((model?.nodes ?? []).map((m) => [m.node.id, m]));
     const path = linkVertical<unknown, { x: number; y: number }>().x((p) => p.x).y((p) => p.y);
-    const seen = new Set<string>();
+    this.linkSegments.clear();
     for (const link of model?.links ?? []) {
       const a = byId.get(link.source);
       const b = byId.get(link.target);
       if (!a || !b) continue;
-      seen.add(link.target);
-      let el = this.links.get(link.target);
-      if (!el) {
-        el = s('path', { className: 'tree-link', attrs: { 'data-target': link.target } });
-        this.links.set(link.target, el);
-        this.linkLayer.append(el);
-      }
       const d = path({ source: { x: a.x, y: a.y + nodeExtent(a).height / 2 }, target: { x: b.x, y: b.y - nodeExtent(b).height / 2 } });
-      el.setAttribute('d', d ?? '');
+      if (d) this.linkSegments.set(link.target, d);
     }
-    for (const [id, el] of this.links) {
-      if (!seen.has(id)) {
-        el.remove();
-        this.links.delete(id);
-      }
-    }
+    this.allLinks.setAttribute('d', [...this.linkSegments.values()].join(''));
   }
 
   private currentView(): NodeView | undefined {
@@ -251,11 +266,15 @@ export class TreeView {
       view.setPathState({ onPath: onPath.has(view.node.id), current: view === current, focused: view.node.id === this.focusedNodeId });
       view.highlightChildBoxes(onPath);
     }
-    for (const [target, el] of this.links) el.classList.toggle('on-path', onPath.has(target));
-    // Paint the selected path last so it sits above the dimmed rollouts.
+    const selected: string[] = [];
     for (const id of onPath) {
-      const view = this.views.get(id);
-      if (view) this.nodeLayer.append(view.g);
+      const segment = this.linkSegments.get(id);
+      if (segment) selected.push(segment);
+    }
+    this.pathLinks.setAttribute('d', selected.join(''));
+    for (const view of this.views.values()) {
+      const layer = onPath.has(view.node.id) ? this.pathLayer : this.dimmedLayer;
+      if (view.g.parentNode !== layer) layer.append(view.g);
     }
   }
 
@@ -263,8 +282,33 @@ export class TreeView {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
+      this.cullOutsideViewport();
       this.loadVisibleThumbnails();
     });
+  }
+
+  /** Hides the nodes outside the viewport (from the layout and the transform: nothing is measured), so a frame paints only what shows. */
+  private cullOutsideViewport(): void {
+    if (!this.model) return;
+    const size = this.size();
+    if (size.width === 0) return;
+    const t = this.transform;
+    const rect = visibleRect(t, size, CULL_MARGIN / Math.min(1, t.k));
+    for (const m of this.model.nodes) {
+      const half = nodeExtent(m);
+      const inside = m.x + half.width / 2 >= rect.x0 && m.x - half.width / 2 <= rect.x1 && m.y + half.height / 2 + 40 >= rect.y0 && m.y - half.height / 2 - 20 <= rect.y1;
+      const id = m.node.id;
+      if (inside === !this.culled.has(id)) continue;
+      const view = this.views.get(id);
+      if (!view) continue;
+      if (inside) {
+        this.culled.delete(id);
+        view.g.removeAttribute('display');
+      } else {
+        this.culled.add(id);
+        view.g.setAttribute('display', 'none');
+      }
+    }
   }
 
   private thumbnailRequest(m: NodeModel, maxSide: number): ThumbnailRequest | null {
