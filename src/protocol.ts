@@ -148,6 +148,38 @@ export interface TaskTreeView {
   trajectories: TrajectoryView[];
 }
 
+/** One turn as the search tree draws it: no text beyond the reasoning's first line, no findings. */
+export interface TreeTurnView {
+  index: number;
+  action: TurnView['action'];
+  status: StatusLabel;
+  /** The first line of the reasoning (the node's caption), null where there is none. */
+  think: string | null;
+  answer: string | null;
+  sourceIndex?: number;
+  pixelBox?: Box4;
+  boxInOriginal?: Box4;
+  observationIndex?: number;
+}
+
+/** One trajectory as the search tree needs it (a slim TrajectoryView). */
+export interface TreeTrajectoryView {
+  line: number;
+  id: string;
+  status: StatusLabel | null;
+  correct: boolean | null;
+  fork: { trajectoryId: string; turn: number } | null;
+  turns: TreeTurnView[];
+  /** The original image's size before any resize, null when it could not be read. */
+  originalSize: SizePx | null;
+}
+
+/** A task's search tree in slim form: what the tree draws; the selected line comes from getTrajectory. */
+export interface SlimTaskTreeView {
+  taskId: string;
+  trajectories: TreeTrajectoryView[];
+}
+
 export interface DatasetChartsView {
   turnsHistogram: { turns: number; count: number }[];
   accuracyByTurns: { turns: number; total: number; correct: number }[];
@@ -162,6 +194,8 @@ export interface HostRequests {
   queryRows: { params: RowQuery; result: { rows: Row[]; counts: RowCounts; indexing: boolean } };
   getTrajectory: { params: { line: number }; result: TrajectoryView };
   getTaskTree: { params: { taskId: string }; result: TaskTreeView };
+  /** The same trajectories as getTaskTree, slim (about a tenth of the bytes): what the webview's tree uses. */
+  getSlimTaskTree: { params: { taskId: string }; result: SlimTaskTreeView };
   getImage: { params: ImageRequest; result: ImageRef };
   getCharts: { params: { filter: RowFilter }; result: DatasetChartsView };
   /** Opens the line in a text editor beside (raw JSON). */

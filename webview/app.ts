@@ -1,4 +1,5 @@
-import type { BrokenRow, EditOp, Row, RowFilter, RowSummary, SortKey, TaskTreeView, TrajectoryView, WebviewEvents } from '../src/protocol';
+import type { BrokenRow, EditOp, Row, RowFilter, RowSummary, SlimTaskTreeView, SortKey, TrajectoryView, WebviewEvents } from '../src/protocol';
+import { treeTrajectoryOf } from '../src/core/view/slim-task-tree';
 import { ChartsView } from './charts/charts-view';
 import { ComparisonPane } from './compare/comparison-view';
 import { DetailEditing } from './edit/detail-editing';
@@ -14,18 +15,12 @@ import { RowSource } from './list/row-source';
 import { TrajectoryList } from './list/trajectory-list';
 import { ViewStateStore, type CentreView } from './persisted-state';
 import { connectToHost, type WebviewRpc } from './rpc-client';
+import { SelectionRefresh } from './selection-refresh';
 import { splitter } from './splitter';
 import { TreeView } from './tree/tree-view';
 
-/** Content changes (rowsChanged, live appends) re-query the list at most this often. */
-const REQUERY_MS = 200;
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -55,20 +50,11 @@ export class App {
   private readonly compareButton: HTMLButtonElement;
   private selectedLine: number | null = null;
   private selectedTurn: number | null = null;
-  private taskTree: TaskTreeView | null = null;
+  private taskTree: SlimTaskTreeView | null = null;
   private trajectory: TrajectoryView | null = null;
   /** Bumped by every selection; answers for older ones are dropped. */
   private selectionTicket = 0;
-  /** Bumped by every refresh of the selection; an older refresh's answer is dropped. */
-  private refreshTicket = 0;
-  /** Bumped when the host says content changed; `taskTree` is reused only while it is as new. */
-  private contentVersion = 0;
-  private taskTreeVersion = -1;
-  /** The first rowsChanged answers `ready`: nothing fetched before it can be older. */
-  private answeredReady = false;
-  private indexing = false;
-  private pendingRefresh = false;
-  private requeryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly refresh: SelectionRefresh;
 
   constructor(root: HTMLElement, bridge: HostBridge) {
     const connection = connectToHost(bridge);
@@ -76,6 +62,22 @@ export class App {
     this.disposers.push(connection.dispose);
     this.store = new ViewStateStore(bridge);
     const state = this.store.current;
+    this.refresh = new SelectionRefresh({
+      rpc: this.rpc,
+      shown: () => ({ line: this.selectedLine, trajectory: this.trajectory, taskTree: this.taskTree, ticket: this.selectionTicket }),
+      requery: () => {
+        this.rows.invalidate();
+        this.list.schedule();
+        if (this.store.current.centreView === 'charts') void this.charts.load(this.store.current.filter);
+      },
+      patchRow: (summary) => {
+        if (this.rows.patchRow(summary)) this.list.schedule();
+      },
+      forgetImages: () => this.detail.forgetImages(),
+      refreshed: (task, trajectory) => this.onRefreshed(task, trajectory),
+      reportError: (message) => this.reportError(message),
+    });
+    this.disposers.push(() => this.refresh.dispose());
 
     this.rows = new RowSource(this.rpc, { filter: state.filter, sort: state.sort }, () => this.onRows(), (message) => this.list.showError(`Could not load the rows: ${message}`));
     this.list = new TrajectoryList(this.rows, {
@@ -170,11 +172,11 @@ export class App {
 
     this.disposers.push(
       this.rpc.on('init', (body) => this.onInit(body)),
-      this.rpc.on('rowsChanged', (body) => this.onRowsChanged(body)),
+      this.rpc.on('rowsChanged', (body) => this.refresh.onRowsChanged(body)),
       this.rpc.on('dirtyChanged', ({ dirty }) => {
         this.dirtyEl.hidden = !dirty;
       }),
-      this.rpc.on('trajectoryChanged', (body) => void this.onTrajectoryChanged(body)),
+      this.rpc.on('trajectoryChanged', (body) => this.refresh.onTrajectoryChanged(body)),
       this.rpc.on('select', (body) => void this.select(body.line, null, body.turn ?? null)),
       this.rpc.on('openReviewQueue', (body) => void this.queue.open(body.filter)),
       this.rpc.on('openComparison', (body) => void this.openComparison(body.a, body.b)),
@@ -234,7 +236,7 @@ export class App {
     if (this.rows.patchRow(summary)) this.list.schedule();
     this.queue.noteView(view);
     if (this.taskTree?.taskId === view.task.id) {
-      this.taskTree = { ...this.taskTree, trajectories: this.taskTree.trajectories.map((t) => (t.line === view.line ? view : t)) };
+      this.taskTree = { ...this.taskTree, trajectories: this.taskTree.trajectories.map((t) => (t.line === view.line ? treeTrajectoryOf(view) : t)) };
       this.tree.show(this.taskTree, this.store.zoomOf(this.taskTree.taskId));
     }
     if (view.line !== this.selectedLine) return;
@@ -296,81 +298,15 @@ export class App {
     if (view === 'charts') void this.charts.load(this.store.current.filter);
   }
 
-  /**
-   * The document changed or reloaded: any line may hold new content, so what was fetched by line
-   * is stale. The list re-queries; the selected line and its task's tree are fetched again once
-   * the host is not in the middle of indexing (at its start, after a reload, and at its end).
-   */
-  private onRowsChanged(body: WebviewEvents['rowsChanged']): void {
-    const startsIndexing = body.indexing && !this.indexing;
-    this.indexing = body.indexing;
-    if (!this.answeredReady) {
-      // The list's first query went out before `ready`: it already holds what this says, unless indexing goes on.
-      this.answeredReady = true;
-      if (body.indexing) this.contentChanged(false);
-      return;
-    }
-    this.contentVersion++;
-    this.detail.forgetImages();
-    this.contentChanged(!body.indexing || startsIndexing);
-  }
-
-  /** Re-queries what the list shows (and the selection when `refreshSelection`), coalesced. */
-  private contentChanged(refreshSelection: boolean): void {
-    clearTimeout(this.requeryTimer);
-    const refresh = refreshSelection || this.pendingRefresh;
-    this.pendingRefresh = refresh;
-    this.requeryTimer = setTimeout(() => {
-      this.pendingRefresh = false;
-      this.rows.invalidate();
-      this.list.schedule();
-      if (this.store.current.centreView === 'charts') void this.charts.load(this.store.current.filter);
-      if (refresh) void this.refreshSelection(null);
-    }, REQUERY_MS);
-  }
-
-  private onTrajectoryChanged(body: WebviewEvents['trajectoryChanged']): void {
-    if (this.rows.patchRow(body.summary)) this.list.schedule();
-    this.contentVersion++;
-    this.contentChanged(false);
-    const taskShown = this.taskTree?.taskId === body.summary.taskId;
-    if (!taskShown && body.line !== this.selectedLine) return;
-    // Only `body.line` changed: the selected trajectory's task is the one shown unless it is that line.
-    void this.refreshSelection(body.line === this.selectedLine ? null : (this.taskTree?.taskId ?? null));
-  }
-
-  /**
-   * Fetches the selected line and its task's tree again. The same trajectory (by id) keeps its
-   * selected turn; the tree keeps its zoom. Nothing is redrawn when nothing changed.
-   */
-  private async refreshSelection(knownTaskId: string | null): Promise<void> {
-    const line = this.selectedLine;
-    if (line === null || this.trajectory === null) return;
-    const ticket = this.selectionTicket;
-    const refresh = ++this.refreshTicket;
-    const version = this.contentVersion;
-    const current = () => ticket === this.selectionTicket && refresh === this.refreshTicket;
-    try {
-      const taskId = knownTaskId ?? (await this.rpc.request('getTrajectory', { line })).task.id;
-      if (!current()) return;
-      const task = await this.rpc.request('getTaskTree', { taskId });
-      if (!current()) return;
-      const fresh = task.trajectories.find((t) => t.line === line) ?? (await this.rpc.request('getTrajectory', { line }));
-      if (!current()) return;
-      const unchanged = this.taskTree !== null && sameJson(this.taskTree, task) && this.trajectory !== null && sameJson(this.trajectory, fresh);
-      this.taskTreeVersion = version;
-      if (unchanged) return;
-      const keepTurn = this.trajectory?.id === fresh.id ? this.selectedTurn : null;
-      this.taskTree = task;
-      this.trajectory = fresh;
-      const turns = fresh.turns.map((t) => t.index);
-      this.selectedTurn = keepTurn !== null && turns.includes(keepTurn) ? keepTurn : (turns[0] ?? null);
-      this.tree.show(task, this.store.zoomOf(task.taskId));
-      this.showSelection();
-    } catch (error) {
-      // A newer change makes this answer moot (the host may have dropped the model it read from); its own refresh follows.
-      if (current() && version === this.contentVersion) this.reportError(`Could not refresh line ${line} after the file changed: ${messageOf(error)}`);
-    }
+  /** The selected line or its task's tree changed on the host: the same trajectory (by id) keeps its turn, the tree its zoom. */
+  private onRefreshed(task: SlimTaskTreeView, fresh: TrajectoryView): void {
+    const keepTurn = this.trajectory?.id === fresh.id ? this.selectedTurn : null;
+    this.taskTree = task;
+    this.trajectory = fresh;
+    const turns = fresh.turns.map((t) => t.index);
+    this.selectedTurn = keepTurn !== null && turns.includes(keepTurn) ? keepTurn : (turns[0] ?? null);
+    this.tree.show(task, this.store.zoomOf(task.taskId));
+    this.showSelection();
   }
 
   private selectRow(row: Row, index: number): void {
@@ -402,7 +338,7 @@ export class App {
     const ticket = ++this.selectionTicket;
     const changedLine = line !== this.selectedLine;
     const previous = { id: this.trajectory?.line === line ? this.trajectory.id : null, turn: this.selectedTurn };
-    const version = this.contentVersion;
+    const version = this.refresh.version;
     this.selectedLine = line;
     this.selectedTurn = turn;
     const index = changedLine ? this.rows.indexOfLine(line) : this.list.selected.index;
@@ -410,17 +346,20 @@ export class App {
     if (changedLine && index !== null) this.list.scrollToIndex(index);
     try {
       let taskId = knownTaskId;
+      let view: TrajectoryView | null = null;
       if (taskId === null) {
-        const view = await this.rpc.request('getTrajectory', { line });
+        view = await this.rpc.request('getTrajectory', { line });
         if (ticket !== this.selectionTicket) return;
         taskId = view.task.id;
       }
-      const fresh = this.taskTreeVersion === this.contentVersion;
-      const task = fresh && this.taskTree?.taskId === taskId && (reuseTree || !changedLine) ? this.taskTree : await this.rpc.request('getTaskTree', { taskId });
+      const cached = this.refresh.treeIsFresh && this.taskTree?.taskId === taskId && (reuseTree || !changedLine) ? this.taskTree : null;
+      const task = cached ?? (await this.rpc.request('getSlimTaskTree', { taskId }));
       if (ticket !== this.selectionTicket) return;
-      const trajectory = task.trajectories.find((t) => t.line === line) ?? (await this.rpc.request('getTrajectory', { line }));
+      // The tree is slim: the full view comes from the host, unless this line's is as fresh as the cached tree.
+      const reusable = cached !== null && this.trajectory?.line === line ? this.trajectory : null;
+      const trajectory = view ?? reusable ?? (await this.rpc.request('getTrajectory', { line }));
       if (ticket !== this.selectionTicket) return;
-      if (task !== this.taskTree) this.taskTreeVersion = version;
+      if (task !== this.taskTree) this.refresh.treeFetched(version);
       this.taskTree = task;
       this.trajectory = trajectory;
       const turns = trajectory.turns.map((t) => t.index);

@@ -69,7 +69,11 @@ describe('search commands in the trajectory editor (code-server + chromium + loo
     for (;;) {
       const lines = readLines();
       if (lines.length >= count) return lines;
-      assert.ok(Date.now() < deadline, `${DEMOS} holds ${lines.length} trajectories, expected ${count}`);
+      if (Date.now() >= deadline) {
+        const toasts = await vscode().browser.page.locator('.notifications-toasts').allInnerTexts().catch(() => []);
+        await screenshot(`timeout-${count}-lines`).catch(() => undefined);
+        assert.fail(`${DEMOS} holds ${lines.length} trajectories, expected ${count}; notifications: ${toasts.join(' | ') || '(none)'}`);
+      }
       await vscode().browser.page.waitForTimeout(150);
     }
   };
@@ -81,6 +85,12 @@ describe('search commands in the trajectory editor (code-server + chromium + loo
     if (turn === undefined) return;
     await view.locator(`${WEBVIEW.turnButton}[data-turn="${turn}"]`).click();
     await view.locator(`${WEBVIEW.turnButton}[data-turn="${turn}"][aria-pressed="true"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+    // The commands read the selection the HOST holds; its status bar item mirrors it once the event has arrived.
+    await vscode()
+      .browser.page.locator('.statusbar-item')
+      .filter({ hasText: `line ${line}, turn ${turn}` })
+      .first()
+      .waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
   };
 
   const quickInputTitled = (text: string | RegExp) => vscode().browser.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: text });

@@ -1,6 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { RpcEndpoint } from '../../src/shared/rpc';
+import { slimTaskTreeOf } from '../../src/core/view/slim-task-tree';
 import type { Envelope, HostEvents, HostRequests, RowSummary, TaskTreeView, TrajectoryView, WebviewEvents } from '../../src/protocol';
 import { TrajectoryFile, resolveDatasetPath, type ValidRecord } from '../../src/core/store';
 import { analyzeRecord, ImageSizeLookup, type AnalyzedRecord } from '../../src/core/analysis/analyze-record';
@@ -53,6 +54,7 @@ export class HostStandIn {
     log('queryRows', (q) => this.queries.query(q));
     log('getTrajectory', async ({ line }) => (await this.load(line)).view);
     log('getTaskTree', ({ taskId }) => this.taskTree(taskId));
+    log('getSlimTaskTree', async ({ taskId }) => slimTaskTreeOf(await this.taskTree(taskId)));
     log('getImage', async (request) => {
       const { view, record } = await this.load(request.line);
       return this.images.make(request, view, this.originalPath(record));

@@ -5,7 +5,9 @@ import { brokenRowText, questionLine } from '../../webview/format';
 import { captionLines } from '../../webview/tree/node-view';
 import { centreOn, detailLevel, fitTransform, visibleRect } from '../../webview/tree/zoom-math';
 import { buildTreeModel } from '../../webview/tree/tree-model';
-import type { TaskTreeView, TrajectoryView } from '../../src/protocol';
+import type { TrajectoryView } from '../../src/protocol';
+import { slimTaskTreeOf } from '../../src/core/view/slim-task-tree';
+import { buildSearchTree } from '../../src/core/tree/search-tree';
 
 test('a saved view state is read defensively: bad fields fall back, good ones survive', () => {
   assert.deepEqual(parseViewState(null), defaultViewState());
@@ -66,7 +68,7 @@ test('the tree model draws each crop box on its parent, in the parent image’s 
     observations: [{ index: 0, turn: -1, size: { width: 4000, height: 3000 }, modelSize: { width: 1, height: 1 }, modelTokens: 1, rectInOriginal: [0, 0, 4000, 3000] }],
     findings: [], raw: null,
   };
-  const model = buildTreeModel({ taskId: 't', trajectories: [view] } satisfies TaskTreeView);
+  const model = buildTreeModel(slimTaskTreeOf({ taskId: 't', trajectories: [view] }));
   const byId = new Map(model.nodes.map((m) => [m.node.id, m]));
   const root = byId.get('root')!;
   assert.deepEqual(root.imageSize, { width: 4000, height: 3000 });
@@ -75,4 +77,25 @@ test('the tree model draws each crop box on its parent, in the parent image’s 
   const first = byId.get('a#0')!;
   assert.deepEqual(first.imageSize, { width: 2000, height: 1500 }, 'an observation’s own size comes from its rectangle in the original');
   assert.deepEqual(first.childBoxes.map((c) => c.box), [[0, 0, 1000, 750]], 'the crop of a crop is drawn in observation_1 pixels');
+});
+
+test('the slim task tree builds the same search tree as the full views, with one line of reasoning per turn', () => {
+  const think = 'The sign is small.  \nZoom into the top right corner, where the text is.\nThen read it.';
+  const turn = (index: number, action: 'crop' | 'answer', extra: Partial<TrajectoryView['turns'][number]>): TrajectoryView['turns'][number] => ({
+    index, text: `<think>${think}</think>`, think, answer: action === 'answer' ? 'STOP' : null, grounding: null, action, status: 'valid', feedback: null, findings: [], edited: false, ...extra,
+  });
+  const view = (line: number, id: string, fork: TrajectoryView['fork']): TrajectoryView => ({
+    line, id, task: { id: 't', question: 'q', answer: 'STOP', gtBox: null, dataSource: null }, model: null,
+    limits: { max_turns: 12, max_images: 12, min_pixels: 1, max_pixels: 2, max_context: 3 },
+    status: 'valid', answer: 'STOP', correct: line === 1, reviewStatus: 'unreviewed', fork,
+    turns: [turn(0, 'crop', { sourceIndex: 0, pixelBox: [0, 0, 50, 50], boxInOriginal: [0, 0, 50, 50], observationIndex: 1 }), turn(1, 'answer', {})],
+    observations: [{ index: 0, turn: -1, size: { width: 100, height: 80 }, modelSize: { width: 1, height: 1 }, modelTokens: 1, rectInOriginal: [0, 0, 100, 80] }],
+    findings: [{ severity: 'warning', field: 'turns.0', message: 'x'.repeat(500) }], raw: { big: 'y'.repeat(5000) },
+  });
+  const full = { taskId: 't', trajectories: [view(1, 'a', null), view(2, 'b', { trajectoryId: 'a', turn: 1 })] };
+  const slim = slimTaskTreeOf(full);
+  assert.deepEqual(buildSearchTree(slim.trajectories), buildSearchTree(full.trajectories));
+  assert.equal(slim.trajectories[0]!.turns[0]!.think, 'The sign is small.  ');
+  assert.deepEqual(slim.trajectories[0]!.originalSize, { width: 100, height: 80 });
+  assert.ok(JSON.stringify(slim).length * 5 < JSON.stringify(full).length, 'raw lines, findings and texts stay on the host');
 });

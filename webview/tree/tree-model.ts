@@ -1,4 +1,4 @@
-import type { TaskTreeView } from '../../src/protocol';
+import type { SlimTaskTreeView } from '../../src/protocol';
 import { buildSearchTree, type SearchTreeNode } from '../../src/core/tree/search-tree';
 import { layoutSearchTree } from '../../src/core/tree/layout';
 import { statusColour } from '../format';
@@ -16,12 +16,8 @@ export interface TreeModel {
 }
 
 /** The original image's size: from any trajectory that could read it. */
-function originalSize(task: TaskTreeView): Extent | null {
-  for (const t of task.trajectories) {
-    const original = t.observations.find((o) => o.index === 0);
-    if (original) return original.size;
-  }
-  return null;
+function originalSize(task: SlimTaskTreeView): Extent | null {
+  return task.trajectories.find((t) => t.originalSize !== null)?.originalSize ?? null;
 }
 
 function imageSizeOf(node: SearchTreeNode, original: Extent | null): Extent | null {
@@ -32,7 +28,7 @@ function imageSizeOf(node: SearchTreeNode, original: Extent | null): Extent | nu
 }
 
 /** Tree nodes with positions, image sizes and the boxes of their children (pure: no DOM). */
-export function buildTreeModel(task: TaskTreeView): TreeModel {
+export function buildTreeModel(task: SlimTaskTreeView): TreeModel {
   const nodes = buildSearchTree(task.trajectories);
   const layout = layoutSearchTree(nodes, { nodeWidth: NODE_SPACING, levelHeight: LEVEL_HEIGHT });
   const original = originalSize(task);

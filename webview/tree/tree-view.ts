@@ -1,11 +1,12 @@
 import { select, type Selection } from 'd3-selection';
 import { zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomBehavior } from 'd3-zoom';
 import { linkVertical } from 'd3-shape';
-import type { ImageRef, TaskTreeView } from '../../src/protocol';
+import type { ImageRef, SlimTaskTreeView } from '../../src/protocol';
 import { h, iconButton, s } from '../dom';
 import type { ZoomState } from '../persisted-state';
 import type { WebviewRpc } from '../rpc-client';
 import { NodeView, nodeExtent, THUMB_BOX, type NodeModel } from './node-view';
+import { FarFrames, FAR_SCALE, nodeAt } from './far-frames';
 import { ThumbnailLoader, type ThumbnailRequest } from './thumbnails';
 import { buildTreeModel, type TreeModel } from './tree-model';
 import { centreOn, contains, detailLevel, fitTransform, HIGH_RES_SCALE, MAX_SCALE, MIN_SCALE, visibleRect, type Extent } from './zoom-math';
@@ -18,6 +19,16 @@ const HIGH_RES_MAX_SIDE = 720;
 const FOCUS_SCALE = 1.6;
 /** Nodes this far outside the viewport (layout units, before scaling) stay drawn, so a pan shows no gaps before the next pass. */
 const CULL_MARGIN = 160;
+
+/** The picture a node shows (`key` names it, whatever its size), null for leaves. */
+function pictureOf(m: NodeModel): { key: string; line: number; observation: number } | null {
+  const line = m.node.lines[0];
+  if (line === undefined || !m.imageSize) return null;
+  const observation = m.node.kind === 'root' ? 0 : m.node.observationIndex;
+  if (observation === undefined) return null;
+  const rect = m.node.rectInOriginal?.join(',') ?? 'original';
+  return { key: `${line}:${observation}:${rect}`, line, observation };
+}
 
 export interface TreeViewEvents {
   selectNode(line: number, turn: number): void;
@@ -35,6 +46,10 @@ export class TreeView {
   private readonly dimmedLayer: SVGGElement;
   /** The selected path's nodes, painted above the others. */
   private readonly pathLayer: SVGGElement;
+  /** Far out, the off-path nodes as a few paths instead of `dimmedLayer`; redrawn when `farDirty` and shown. */
+  private readonly farFrames = new FarFrames();
+  private far = false;
+  private farDirty = true;
   private readonly messageEl: HTMLElement;
   private readonly levelEl: HTMLElement;
   private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
@@ -50,6 +65,7 @@ export class TreeView {
   private viewportSize: Extent = { width: 0, height: 0 };
   private level: string | null = null;
   private model: TreeModel | null = null;
+  private byPicture: Map<string, NodeModel[]> | null = null;
   private selection: { line: number | null; turn: number | null } = { line: null, turn: null };
   private focusedNodeId: string | null = null;
   private beforeFocus: ZoomState | null = null;
@@ -63,7 +79,8 @@ export class TreeView {
     this.linkLayer = s('g', { className: 'tree-links' }, this.allLinks, this.pathLinks);
     this.dimmedLayer = s('g', { className: 'tree-nodes-dimmed' });
     this.pathLayer = s('g', { className: 'tree-nodes-path' });
-    this.nodeLayer = s('g', { className: 'tree-nodes' }, this.dimmedLayer, this.pathLayer);
+    const farLayer = s('g', { className: 'tree-nodes-dimmed' }, this.farFrames.element);
+    this.nodeLayer = s('g', { className: 'tree-nodes' }, this.dimmedLayer, farLayer, this.pathLayer);
     this.viewport = s('g', { className: 'tree-viewport' }, this.linkLayer, this.nodeLayer);
     this.svg = s('svg', { className: 'tree-svg zoom-overview', attrs: { role: 'img', 'aria-label': 'Search tree', 'data-zoom-level': 'overview', tabindex: -1 } }, this.viewport);
     this.messageEl = h('div', { className: 'pane-message', text: 'Select a trajectory to see its task’s search tree.' });
@@ -106,9 +123,10 @@ export class TreeView {
   }
 
   /** Shows a task's tree; the same task again updates in place and keeps the zoom. */
-  show(task: TaskTreeView, saved: ZoomState | null): void {
+  show(task: SlimTaskTreeView, saved: ZoomState | null): void {
     const sameTask = this.model?.taskId === task.taskId;
     this.model = buildTreeModel(task);
+    this.byPicture = null;
     this.messageEl.hidden = true;
     this.syncNodes(this.model);
     if (!sameTask) {
@@ -122,6 +140,7 @@ export class TreeView {
 
   showMessage(message: string): void {
     this.model = null;
+    this.byPicture = null;
     this.syncNodes(null);
     this.messageEl.hidden = false;
     this.messageEl.textContent = message;
@@ -194,6 +213,7 @@ export class TreeView {
       this.svg.setAttribute('data-zoom-level', level);
     }
     this.levelEl.textContent = `${Math.round(t.k * 100)}% · ${level}`;
+    this.setFar(t.k < FAR_SCALE);
     if (!this.applyingProgrammaticZoom && this.focusedNodeId !== null && event.sourceEvent) {
       // The user moved away from the focused node by hand: Escape has nothing to undo.
       this.focusedNodeId = null;
@@ -204,9 +224,29 @@ export class TreeView {
     this.scheduleVisibility();
   }
 
+  /** Shows the off-path nodes as groups (near) or as the far frames (far). */
+  private setFar(far: boolean): void {
+    if (far && this.farDirty) this.drawFarFrames();
+    if (far === this.far) return;
+    this.far = far;
+    this.dimmedLayer.style.display = far ? 'none' : '';
+    this.farFrames.element.style.display = far ? '' : 'none';
+  }
+
+  private drawFarFrames(): void {
+    this.farDirty = false;
+    this.farFrames.draw((this.model?.nodes ?? []).filter((m) => this.views.get(m.node.id)?.g.parentNode === this.dimmedLayer));
+  }
+
   private onClick(event: MouseEvent): void {
     const target = event.target instanceof Element ? event.target.closest<SVGGElement>('[data-node-id]') : null;
-    const view = target ? this.views.get(target.getAttribute('data-node-id') ?? '') : undefined;
+    let view = target ? this.views.get(target.getAttribute('data-node-id') ?? '') : undefined;
+    if (!view && this.model && event.target instanceof Element && this.farFrames.element.contains(event.target)) {
+      const box = this.svg.getBoundingClientRect();
+      const [x, y] = zoomTransform(this.svg).invert([event.clientX - box.left, event.clientY - box.top]);
+      const hit = nodeAt(this.model.nodes, { x, y });
+      view = hit && this.views.get(hit.node.id);
+    }
     if (!view || view.node.kind === 'root') return;
     const line = this.selection.line !== null && view.node.lines.includes(this.selection.line) ? this.selection.line : view.node.lines[0];
     if (line !== undefined) this.events.selectNode(line, view.node.turn);
@@ -276,6 +316,8 @@ export class TreeView {
       const layer = onPath.has(view.node.id) ? this.pathLayer : this.dimmedLayer;
       if (view.g.parentNode !== layer) layer.append(view.g);
     }
+    this.farDirty = true;
+    if (this.far) this.drawFarFrames();
   }
 
   private scheduleVisibility(): void {
@@ -312,12 +354,8 @@ export class TreeView {
   }
 
   private thumbnailRequest(m: NodeModel, maxSide: number): ThumbnailRequest | null {
-    const line = m.node.lines[0];
-    if (line === undefined || !m.imageSize) return null;
-    const observation = m.node.kind === 'root' ? 0 : m.node.observationIndex;
-    if (observation === undefined) return null;
-    const rect = m.node.rectInOriginal?.join(',') ?? 'original';
-    return { key: `${line}:${observation}:${rect}:${maxSide}`, line, observation, maxSide };
+    const picture = pictureOf(m);
+    return picture && { key: `${picture.key}:${maxSide}`, line: picture.line, observation: picture.observation, maxSide };
   }
 
   /** Requests pictures only for nodes in (or near) the viewport, at the resolution the scale needs. */
@@ -348,8 +386,22 @@ export class TreeView {
     this.thumbnails.want(wanted);
   }
 
-  private onThumbnail(key: string, ref: ImageRef): void {
+  /** Nodes by picture (a thumbnail's key less its size), so that an arriving thumbnail finds its nodes without a scan. */
+  private nodesOfPicture(): Map<string, NodeModel[]> {
+    if (this.byPicture) return this.byPicture;
+    this.byPicture = new Map();
     for (const m of this.model?.nodes ?? []) {
+      const key = pictureOf(m)?.key;
+      if (key === undefined) continue;
+      const list = this.byPicture.get(key);
+      if (list) list.push(m);
+      else this.byPicture.set(key, [m]);
+    }
+    return this.byPicture;
+  }
+
+  private onThumbnail(key: string, ref: ImageRef): void {
+    for (const m of this.nodesOfPicture().get(key.slice(0, key.lastIndexOf(':'))) ?? []) {
       const view = this.views.get(m.node.id);
       if (!view) continue;
       const low = this.thumbnailRequest(m, THUMB_MAX_SIDE);

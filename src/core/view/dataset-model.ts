@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { DatasetChartsView, ImageRequest, RowFilter, RowQuery, RowSummary, TaskTreeView, TrajectoryView, Row } from '../../protocol';
+import type { DatasetChartsView, ImageRequest, RowFilter, RowQuery, RowSummary, SlimTaskTreeView, TaskTreeView, TrajectoryView, Row } from '../../protocol';
 import { analyzeRecord, ImageSizeLookup, type AnalyzedRecord } from '../analysis/analyze-record';
 import { saveTrajectoryFile, TrajectoryFile, type SaveResult, type TrajectoryRecord, type ValidRecord } from '../store';
 import { formatFinding } from '../trajectory/findings';
@@ -12,6 +12,7 @@ import { imageErrorMessage, imageJobFor } from './image-job';
 import type { ImageRenderer } from './image-renderer';
 import { Listeners } from './listeners';
 import { RowIndex, type RowQueryResult } from './row-index';
+import { slimTaskTreeOf } from './slim-task-tree';
 import { brokenMessage, indexRows } from './row-indexer';
 import { buildTrajectoryView } from './trajectory-view';
 
@@ -143,6 +144,11 @@ export class DatasetModel {
       trajectories.push(this.viewOf(await this.analyzedAt(line)));
     }
     return { taskId, trajectories };
+  }
+
+  /** The task tree with only what the search tree draws (a 10,000-node tree's full views are ~12 MB). */
+  async slimTaskTree(taskId: string): Promise<SlimTaskTreeView> {
+    return slimTaskTreeOf(await this.taskTree(taskId));
   }
 
   /** Makes (or finds in the cache) a picture; failures come back as `error` text for the image slot. */

@@ -131,6 +131,7 @@ export class EditorSession extends Disposable {
     e.handle('queryRows', (q) => model().query(boundedQuery(q)));
     e.handle('getTrajectory', ({ line }) => model().trajectoryView(line));
     e.handle('getTaskTree', ({ taskId }) => model().taskTree(taskId));
+    e.handle('getSlimTaskTree', ({ taskId }) => model().slimTaskTree(taskId));
     e.handle('getCharts', ({ filter }) => model().charts(filter ?? {}));
     e.handle('getImage', async (request): Promise<ImageRef> => {
       const result = await model().image(request, await this.services.images.getRenderer());

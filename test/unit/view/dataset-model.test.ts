@@ -80,6 +80,8 @@ test('live trajectories: a running search shows up as a row and a view; task tre
     assert.equal(tree.taskId, template.task.id);
     assert.equal(tree.trajectories.length, sameTask + 1);
     assert.ok(tree.trajectories.some((t) => t.id === 'live-run'));
+    const slim = await model.slimTaskTree(template.task.id);
+    assert.deepEqual(slim.trajectories.map((t) => [t.line, t.id, t.turns.length]), tree.trajectories.map((t) => [t.line, t.id, t.turns.length]));
 
     await assert.rejects(model.putLiveTrajectory({ ...live, turns: 'nope' } as unknown as Trajectory, 99), /demos\.traj\.jsonl:99: turns/);
 
