@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TrajectoryFile } from '../src/core/store';
+import { writeLines } from './viewer-fixtures';
 
 /**
  * Trajectory store: index speed, time to first record and peak RSS on a generated file of
@@ -53,27 +54,7 @@ function trajectoryBody(seed: number): string {
 
 async function generate(filePath: string, lines: number): Promise<number> {
   const bodies = Array.from({ length: DISTINCT_BODIES }, (_, i) => Buffer.from(`${trajectoryBody(i)}\n`));
-  const out = fs.createWriteStream(filePath);
-  let bytes = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = async (): Promise<void> => {
-    const block = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    if (!out.write(block)) await new Promise<void>((resolve) => out.once('drain', resolve));
-  };
-  for (let i = 0; i < lines; i++) {
-    const head = Buffer.from(`{"id":"traj-${i}",`);
-    const body = bodies[i % DISTINCT_BODIES] as Buffer;
-    pending.push(head, body);
-    pendingBytes += head.length + body.length;
-    bytes += head.length + body.length;
-    if (pendingBytes >= 4 << 20) await flush();
-  }
-  await flush();
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  return bytes;
+  return writeLines(filePath, lines, (i) => Buffer.concat([Buffer.from(`{"id":"traj-${i}",`), bodies[i % DISTINCT_BODIES] as Buffer]));
 }
 
 /** Reads the file in 1 MiB chunks and JSON.parses every line: the floor any reader pays. */
