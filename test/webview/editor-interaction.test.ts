@@ -42,9 +42,12 @@ describe('trajectory editor: keyboard, state, charts, live updates, themes', { s
     await waitFor(() => selectedLine(page), (l) => l === second, '↓ selects the next row');
     await page.keyboard.press('ArrowUp');
     await waitFor(() => selectedLine(page), (l) => l === first, '↑ selects the previous row');
+    // Turn keys act on the trajectory the detail shows: wait until the first row's has loaded.
+    const firstId = (await harness.host.trajectory(first)).id;
+    await waitFor(() => page.locator('.detail-id').textContent(), (id) => id === firstId, 'the detail is back on the first row');
 
     await page.keyboard.press(']');
-    assert.equal(await selectedTurn(page), 1);
+    await waitFor(() => selectedTurn(page), (t) => t === 1, '] selects the next turn');
     assert.equal(await page.locator('.tree-node.current-turn').getAttribute('data-turn'), '1');
     await page.keyboard.press('[');
     assert.equal(await selectedTurn(page), 0);
