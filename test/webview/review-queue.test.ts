@@ -93,8 +93,16 @@ describe('review queue: one key per decision', { skip: NO_CHROMIUM }, () => {
 
   test('notes are saved as typed text, and e opens the text editor from the queue', async () => {
     const page = harness.page;
+    // The queue's first item: the first unreviewed line (the list may still show an earlier selection).
+    const first = harness.host.queries
+      .query({ filter: { reviewStatuses: ['unreviewed'] }, sort: { key: 'line', descending: false }, offset: 0, limit: 1 })
+      .rows.find((r) => !r.broken);
+    assert.ok(first, 'an unreviewed line is left for the queue');
     await page.getByRole('button', { name: /^Review queue/ }).click();
-    const line = await waitFor(() => selectedLine(page), (l) => l !== null, 'an item');
+    const line = await waitFor(() => selectedLine(page), (l) => l === first.line, 'the queue item is selected');
+    // The review bar is rebuilt when the item's trajectory arrives; type only once it shows this item.
+    const id = (await harness.host.trajectory(line!)).id;
+    await waitFor(() => page.locator('.detail-id').textContent(), (text) => text === id, 'the queue item in the detail');
     const notes = page.locator('.review-notes');
     await notes.fill('looks fine; box a bit wide');
     await page.keyboard.press('Control+Enter');
