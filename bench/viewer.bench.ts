@@ -66,10 +66,15 @@ async function treeInBrowser(dir: string, label: string, rollouts: number, crops
     t = performance.now();
     await page.locator(`${WEBVIEW.listRow}[data-line="1"]`).click();
     // A function, not a string: the page's CSP forbids eval, which a string predicate needs.
-    await page.waitForFunction(([selector, count]) => document.querySelectorAll(selector).length >= count, [WEBVIEW.treeNode, expectedNodes] as const, { timeout: 180_000, polling: 'raf' });
+    // Only nodes near the view get groups: the tree is drawn once the SVG holds the whole model and some node groups.
+    await page.waitForFunction(
+      ([svg, node, count]) => Number(document.querySelector(svg)?.getAttribute('data-node-count')) >= count && document.querySelector(node) !== null,
+      [WEBVIEW.treeSvg, WEBVIEW.treeNode, expectedNodes] as const,
+      { timeout: 180_000, polling: 'raf' },
+    );
     await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
     const treePaintMs = ms(t);
-    const nodes = await page.locator(WEBVIEW.treeNode).count();
+    const nodes = Number(await page.locator(WEBVIEW.treeSvg).getAttribute('data-node-count'));
     // Let the first thumbnails arrive, as a user would see them before zooming.
     await page.waitForTimeout(1000);
 

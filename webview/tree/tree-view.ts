@@ -5,19 +5,19 @@ import type { ImageRef, SlimTaskTreeView } from '../../src/protocol';
 import { h, iconButton, s } from '../dom';
 import type { ZoomState } from '../persisted-state';
 import type { WebviewRpc } from '../rpc-client';
-import { NodeView, nodeExtent, THUMB_BOX, type NodeModel } from './node-view';
+import { nodeExtent, THUMB_BOX, type NodeModel, type NodeView } from './node-view';
 import { FarFrames, FAR_SCALE, nodeAt } from './far-frames';
 import { ThumbnailLoader, type ThumbnailRequest } from './thumbnails';
 import { buildTreeModel, type TreeModel } from './tree-model';
+import { TreeNodes } from './tree-nodes';
 import { centreOn, contains, detailLevel, fitTransform, HIGH_RES_SCALE, MAX_SCALE, MIN_SCALE, visibleRect, type Extent } from './zoom-math';
 
 const THUMB_MAX_SIDE = 240;
 /** Below this many screen pixels a thumbnail shows nothing: far out, nodes are status-coloured frames only. */
 const MIN_THUMB_PIXELS = 24;
 const HIGH_RES_MAX_SIDE = 720;
-/** Scale used when Enter focuses the selected node. */
 const FOCUS_SCALE = 1.6;
-/** Nodes this far outside the viewport (layout units, before scaling) stay drawn, so a pan shows no gaps before the next pass. */
+/** Nodes this far outside the viewport (layout units, before scaling) get groups, so a pan shows no gaps before the next pass. */
 const CULL_MARGIN = 160;
 
 /** The picture a node shows (`key` names it, whatever its size), null for leaves. */
@@ -55,13 +55,12 @@ export class TreeView {
   private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
   private readonly svgSelection: Selection<SVGSVGElement, unknown, null, undefined>;
   private readonly thumbnails: ThumbnailLoader;
-  private readonly views = new Map<string, NodeView>();
+  private readonly nodes: TreeNodes;
+  private onPath = new Set<string>();
   /** Each link's path segment, by target node id; drawn as two paths (all links, the selected path's). */
   private readonly linkSegments = new Map<string, string>();
   private readonly allLinks: SVGPathElement;
   private readonly pathLinks: SVGPathElement;
-  /** Nodes hidden because they are outside the viewport. */
-  private readonly culled = new Set<string>();
   private viewportSize: Extent = { width: 0, height: 0 };
   private level: string | null = null;
   private model: TreeModel | null = null;
@@ -71,6 +70,8 @@ export class TreeView {
   private beforeFocus: ZoomState | null = null;
   private pendingZoom: ZoomState | 'fit' | null = null;
   private frame = 0;
+  /** A zoom event came since the last pass: the pass reports the new zoom to be saved. */
+  private zoomMoved = false;
   private applyingProgrammaticZoom = false;
 
   constructor(rpc: WebviewRpc, private readonly events: TreeViewEvents) {
@@ -96,13 +97,15 @@ export class TreeView {
     );
     this.element = h('div', { className: 'tree-pane' }, toolbar, h('div', { className: 'tree-canvas' }, this.svg, this.messageEl));
 
+    this.nodes = new TreeNodes(this.dimmedLayer, this.pathLayer, (view, m) => this.showCachedThumbnail(view, m));
     this.thumbnails = new ThumbnailLoader(rpc, (key, ref) => this.onThumbnail(key, ref));
     this.zoomBehavior = zoom<SVGSVGElement, unknown>()
       .scaleExtent([MIN_SCALE, MAX_SCALE])
       .duration(matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 250)
       // d3's default extent reads the SVG's size, forcing a layout on every zoom event.
       .extent(() => [[0, 0], [this.viewportSize.width || 1, this.viewportSize.height || 1]])
-      .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => this.onZoom(event));
+      .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => this.onZoom(event))
+      .on('end', () => this.runVisibilityPass());
     this.svgSelection = select(this.svg);
     this.svgSelection.call(this.zoomBehavior);
     this.svg.addEventListener('click', (event) => this.onClick(event));
@@ -161,11 +164,11 @@ export class TreeView {
 
   /** Zooms to the selected turn's node (Enter); Escape (`clearFocus`) goes back. */
   focusSelected(): boolean {
-    const view = this.currentView();
-    if (!view) return false;
+    const current = this.currentNode();
+    if (!current) return false;
     if (this.focusedNodeId === null) this.beforeFocus = this.transform;
-    this.focusedNodeId = view.node.id;
-    this.setTransform(centreOn(view.position, Math.max(this.transform.k, FOCUS_SCALE), this.size()));
+    this.focusedNodeId = current.node.id;
+    this.setTransform(centreOn(current, Math.max(this.transform.k, FOCUS_SCALE), this.size()));
     this.applySelection();
     return true;
   }
@@ -202,6 +205,7 @@ export class TreeView {
     this.scheduleVisibility();
   }
 
+  /** Per zoom event only the transform (and, when it changes, the detail level): the rest waits for the next frame's pass. */
   private onZoom(event: D3ZoomEvent<SVGSVGElement, unknown>): void {
     const t = event.transform;
     this.viewport.setAttribute('transform', t.toString());
@@ -212,15 +216,13 @@ export class TreeView {
       this.svg.classList.toggle('zoom-overview', level === 'overview');
       this.svg.setAttribute('data-zoom-level', level);
     }
-    this.levelEl.textContent = `${Math.round(t.k * 100)}% · ${level}`;
-    this.setFar(t.k < FAR_SCALE);
     if (!this.applyingProgrammaticZoom && this.focusedNodeId !== null && event.sourceEvent) {
       // The user moved away from the focused node by hand: Escape has nothing to undo.
       this.focusedNodeId = null;
       this.beforeFocus = null;
       this.applySelection();
     }
-    if (this.model) this.events.zoom(this.model.taskId, { k: t.k, x: t.x, y: t.y });
+    this.zoomMoved = true;
     this.scheduleVisibility();
   }
 
@@ -235,42 +237,27 @@ export class TreeView {
 
   private drawFarFrames(): void {
     this.farDirty = false;
-    this.farFrames.draw((this.model?.nodes ?? []).filter((m) => this.views.get(m.node.id)?.g.parentNode === this.dimmedLayer));
+    this.farFrames.draw(this.nodes.all.filter((m) => !this.onPath.has(m.node.id)));
   }
 
   private onClick(event: MouseEvent): void {
     const target = event.target instanceof Element ? event.target.closest<SVGGElement>('[data-node-id]') : null;
-    let view = target ? this.views.get(target.getAttribute('data-node-id') ?? '') : undefined;
-    if (!view && this.model && event.target instanceof Element && this.farFrames.element.contains(event.target)) {
+    let hit = target ? this.nodes.model(target.getAttribute('data-node-id') ?? '') : undefined;
+    if (!hit && this.model && event.target instanceof Element && this.farFrames.element.contains(event.target)) {
       const box = this.svg.getBoundingClientRect();
       const [x, y] = zoomTransform(this.svg).invert([event.clientX - box.left, event.clientY - box.top]);
-      const hit = nodeAt(this.model.nodes, { x, y });
-      view = hit && this.views.get(hit.node.id);
+      hit = nodeAt(this.model.nodes, { x, y });
     }
-    if (!view || view.node.kind === 'root') return;
-    const line = this.selection.line !== null && view.node.lines.includes(this.selection.line) ? this.selection.line : view.node.lines[0];
-    if (line !== undefined) this.events.selectNode(line, view.node.turn);
+    if (!hit || hit.node.kind === 'root') return;
+    const { node } = hit;
+    const line = this.selection.line !== null && node.lines.includes(this.selection.line) ? this.selection.line : node.lines[0];
+    if (line !== undefined) this.events.selectNode(line, node.turn);
   }
 
   private syncNodes(model: TreeModel | null): void {
-    const seen = new Set<string>();
-    for (const m of model?.nodes ?? []) {
-      seen.add(m.node.id);
-      const have = this.views.get(m.node.id);
-      if (have) have.update(m);
-      else {
-        const view = new NodeView(m);
-        this.views.set(m.node.id, view);
-        this.dimmedLayer.append(view.g);
-      }
-    }
-    for (const [id, view] of this.views) {
-      if (!seen.has(id)) {
-        view.g.remove();
-        this.views.delete(id);
-        this.culled.delete(id);
-      }
-    }
+    this.nodes.setNodes(model?.nodes ?? []);
+    this.svg.setAttribute('data-node-count', String(model?.nodes.length ?? 0));
+    this.farDirty = true;
     this.syncLinks(model);
   }
 
@@ -288,34 +275,25 @@ export class TreeView {
     this.allLinks.setAttribute('d', [...this.linkSegments.values()].join(''));
   }
 
-  private currentView(): NodeView | undefined {
+  private currentNode(): NodeModel | undefined {
     const { line, turn } = this.selection;
     if (line === null) return undefined;
-    for (const view of this.views.values()) {
-      if (view.node.lines.includes(line) && view.node.turn === (turn ?? -1)) return view;
-    }
-    return turn === null ? undefined : this.views.get('root');
+    const found = this.nodes.all.find((m) => m.node.lines.includes(line) && m.node.turn === (turn ?? -1));
+    return found ?? (turn === null ? undefined : this.nodes.model('root'));
   }
 
   private applySelection(): void {
     const { line } = this.selection;
-    const current = this.currentView();
     const onPath = new Set<string>();
-    for (const view of this.views.values()) if (line !== null && view.node.lines.includes(line)) onPath.add(view.node.id);
-    for (const view of this.views.values()) {
-      view.setPathState({ onPath: onPath.has(view.node.id), current: view === current, focused: view.node.id === this.focusedNodeId });
-      view.highlightChildBoxes(onPath);
-    }
+    if (line !== null) for (const m of this.nodes.all) if (m.node.lines.includes(line)) onPath.add(m.node.id);
+    this.onPath = onPath;
+    this.nodes.setPath({ onPath, currentId: this.currentNode()?.node.id ?? null, focusedId: this.focusedNodeId });
     const selected: string[] = [];
     for (const id of onPath) {
       const segment = this.linkSegments.get(id);
       if (segment) selected.push(segment);
     }
     this.pathLinks.setAttribute('d', selected.join(''));
-    for (const view of this.views.values()) {
-      const layer = onPath.has(view.node.id) ? this.pathLayer : this.dimmedLayer;
-      if (view.g.parentNode !== layer) layer.append(view.g);
-    }
     this.farDirty = true;
     if (this.far) this.drawFarFrames();
   }
@@ -324,33 +302,33 @@ export class TreeView {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.cullOutsideViewport();
-      this.loadVisibleThumbnails();
+      this.visibilityPass();
     });
   }
 
-  /** Hides the nodes outside the viewport (from the layout and the transform: nothing is measured), so a frame paints only what shows. */
-  private cullOutsideViewport(): void {
-    if (!this.model) return;
-    const size = this.size();
-    if (size.width === 0) return;
+  /** At a gesture's end: the pass now, not a frame later. */
+  private runVisibilityPass(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.visibilityPass();
+  }
+
+  /** At most once a frame: the zoom readout, far or near drawing, which nodes have groups, thumbnails, the saved zoom. */
+  private visibilityPass(): void {
     const t = this.transform;
-    const rect = visibleRect(t, size, CULL_MARGIN / Math.min(1, t.k));
-    for (const m of this.model.nodes) {
-      const half = nodeExtent(m);
-      const inside = m.x + half.width / 2 >= rect.x0 && m.x - half.width / 2 <= rect.x1 && m.y + half.height / 2 + 40 >= rect.y0 && m.y - half.height / 2 - 20 <= rect.y1;
-      const id = m.node.id;
-      if (inside === !this.culled.has(id)) continue;
-      const view = this.views.get(id);
-      if (!view) continue;
-      if (inside) {
-        this.culled.delete(id);
-        view.g.removeAttribute('display');
-      } else {
-        this.culled.add(id);
-        view.g.setAttribute('display', 'none');
-      }
-    }
+    this.levelEl.textContent = `${Math.round(t.k * 100)}% · ${detailLevel(t.k)}`;
+    this.setFar(t.k < FAR_SCALE);
+    this.createNodesInView();
+    this.loadVisibleThumbnails();
+    if (this.model && this.zoomMoved) this.events.zoom(this.model.taskId, t);
+    this.zoomMoved = false;
+  }
+
+  /** Gives groups to the nodes near the viewport (from the layout and the transform: nothing is measured); far out, to none off the path. */
+  private createNodesInView(): void {
+    const size = this.size();
+    const t = this.transform;
+    if (this.model && size.width > 0) this.nodes.setRegion(t.k < FAR_SCALE ? null : visibleRect(t, size, CULL_MARGIN / Math.min(1, t.k)));
   }
 
   private thumbnailRequest(m: NodeModel, maxSide: number): ThumbnailRequest | null {
@@ -372,7 +350,7 @@ export class TreeView {
       if (!contains(rect, m)) continue;
       const request = this.thumbnailRequest(m, maxSide);
       if (!request) continue;
-      const view = this.views.get(m.node.id);
+      const view = this.nodes.view(m.node.id);
       const ready = this.thumbnails.get(request.key);
       if (ready && view) {
         if (view.thumbnailKey !== request.key) view.setThumbnail(request.key, ready);
@@ -402,11 +380,20 @@ export class TreeView {
 
   private onThumbnail(key: string, ref: ImageRef): void {
     for (const m of this.nodesOfPicture().get(key.slice(0, key.lastIndexOf(':'))) ?? []) {
-      const view = this.views.get(m.node.id);
+      const view = this.nodes.view(m.node.id);
       if (!view) continue;
       const low = this.thumbnailRequest(m, THUMB_MAX_SIDE);
       const high = this.thumbnailRequest(m, HIGH_RES_MAX_SIDE);
       if (high?.key === key || (low?.key === key && view.thumbnailKey !== high?.key)) view.setThumbnail(key, ref);
+    }
+  }
+
+  /** A group made for a node that comes into view shows the best picture already loaded. */
+  private showCachedThumbnail(view: NodeView, m: NodeModel): void {
+    for (const maxSide of [HIGH_RES_MAX_SIDE, THUMB_MAX_SIDE]) {
+      const request = this.thumbnailRequest(m, maxSide);
+      const ready = request && this.thumbnails.get(request.key);
+      if (request && ready) return view.setThumbnail(request.key, ready);
     }
   }
 }
