@@ -47,6 +47,8 @@ describe('review queue: one key per decision', { skip: NO_CHROMIUM }, () => {
     assert.ok(harness.host.requests.some((r) => r.name === 'getTrajectory' && (r.params as { line: number }).line === lines[1]));
     assert.equal(await selectedLine(page), lines[0], 'preloading did not show it');
 
+    // Keys 1-9 act on the label set from the host: wait until its chips are shown for this item.
+    await page.locator(`.label-chip[data-label="${labels[0]}"]`).waitFor({ state: 'visible' });
     await page.keyboard.press('1');
     await waitFor(async () => (await harness.host.trajectory(lines[0]!)).review?.labels ?? [], (l) => l.includes(labels[0]!), 'label 1 set');
     await waitFor(() => page.locator(`.label-chip[data-label="${labels[0]}"]`).getAttribute('aria-pressed'), (p) => p === 'true', 'the chip shows it');
