@@ -1,31 +1,19 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { compareTrajectories } from '../../src/core/agreement/compare';
-import { NO_CHROMIUM, WebviewHarness } from './browser-harness';
-import { makeEditorWorkspace, type EditorWorkspace } from './fixtures';
+import { NO_CHROMIUM } from './browser-harness';
+import { useEditorSession } from './editor-session';
 import { waitFor } from './page-helpers';
 
 describe('comparison of two trajectories of one task', { skip: NO_CHROMIUM }, () => {
-  let ws: EditorWorkspace;
-  let harness: WebviewHarness;
+  const session = useEditorSession({ theme: 'dark' });
 
-  before(async () => {
-    ws = await makeEditorWorkspace();
-    harness = await WebviewHarness.start(ws.file);
-    await harness.open({ theme: 'dark' });
-  });
-
-  after(async () => {
-    await harness?.close();
-    if (ws) rmSync(ws.dir, { recursive: true, force: true });
-  });
 
   /** Two lines of one task, both of which crop (so at least one turn has an IoU). */
   async function pairOfOneTask(): Promise<[number, number]> {
     const byTask = new Map<string, number[]>();
-    for (const line of ws.demoLines) {
-      const t = await harness.host.trajectory(line);
+    for (const line of session.ws.demoLines) {
+      const t = await session.harness.host.trajectory(line);
       byTask.set(t.task.id, [...(byTask.get(t.task.id) ?? []), line]);
     }
     const pair = [...byTask.values()].find((lines) => lines.length >= 2);
@@ -34,7 +22,7 @@ describe('comparison of two trajectories of one task', { skip: NO_CHROMIUM }, ()
   }
 
   test('Ctrl+click two rows, Compare: rows aligned by turn with the IoU and the text diff from the core', async () => {
-    const page = harness.page;
+    const page = session.harness.page;
     const [a, b] = await pairOfOneTask();
     await page.locator(`.list-row[data-line="${a}"]`).click({ modifiers: ['Control'] });
     const compare = page.locator('.compare-button');
@@ -44,9 +32,9 @@ describe('comparison of two trajectories of one task', { skip: NO_CHROMIUM }, ()
     assert.ok(await page.locator(`.list-row[data-line="${a}"]`).evaluate((el) => el.classList.contains('marked')));
     await compare.click();
 
-    const ta = await harness.host.trajectory(a);
-    const tb = await harness.host.trajectory(b);
-    const view = await harness.host.taskTree(ta.task.id);
+    const ta = await session.harness.host.trajectory(a);
+    const tb = await session.harness.host.trajectory(b);
+    const view = await session.harness.host.taskTree(ta.task.id);
     const size = view.trajectories[0]!.observations.find((o) => o.index === 0)!.size;
     const expected = compareTrajectories(ta, tb, size);
     const rows = page.locator('.compare-row:not(.compare-header)');
@@ -62,7 +50,7 @@ describe('comparison of two trajectories of one task', { skip: NO_CHROMIUM }, ()
     }
     assert.ok(expected.some((r) => r.iou !== null), 'at least one turn has an IoU to show');
     assert.match((await page.locator('.compare-head.side-a .compare-id').textContent()) ?? '', new RegExp(ta.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-    await harness.screenshot('comparison');
+    await session.harness.screenshot('comparison');
 
     await page.getByRole('button', { name: 'Close the comparison' }).click();
     await page.locator('.comparison').waitFor({ state: 'hidden' });
@@ -70,9 +58,9 @@ describe('comparison of two trajectories of one task', { skip: NO_CHROMIUM }, ()
   });
 
   test('the host can open a comparison (openComparison event)', async () => {
-    const page = harness.page;
+    const page = session.harness.page;
     const [a, b] = await pairOfOneTask();
-    harness.host.rpc.emit('openComparison', { a: b, b: a });
+    session.harness.host.rpc.emit('openComparison', { a: b, b: a });
     await page.locator('.comparison').waitFor();
     await waitFor(() => page.locator('.compare-head.side-a .compare-id').textContent(), (t) => t?.includes(`line ${b}`) === true, 'A is the first line asked for');
   });

@@ -1,42 +1,30 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { READONLY_REASON } from '../../webview/edit/detail-editing';
-import { NO_CHROMIUM, WebviewHarness } from './browser-harness';
-import { makeEditorWorkspace, type EditorWorkspace } from './fixtures';
+import { NO_CHROMIUM } from './browser-harness';
+import { useEditorSession } from './editor-session';
 import { clickRow, waitFor } from './page-helpers';
 
 describe('document state in the header, read-only files, the centre tabs', { skip: NO_CHROMIUM }, () => {
-  let ws: EditorWorkspace;
-  let harness: WebviewHarness;
+  const session = useEditorSession({ theme: 'dark' });
 
-  before(async () => {
-    ws = await makeEditorWorkspace();
-    harness = await WebviewHarness.start(ws.file);
-    await harness.open({ theme: 'dark' });
-  });
-
-  after(async () => {
-    await harness?.close();
-    if (ws) rmSync(ws.dir, { recursive: true, force: true });
-  });
 
   test('dirtyChanged shows and hides “unsaved edits” in the header', async () => {
-    const dirty = harness.page.locator('.app-toolbar .app-dirty');
+    const dirty = session.harness.page.locator('.app-toolbar .app-dirty');
     assert.equal(await dirty.isHidden(), true, 'a clean document says nothing');
-    harness.host.setDirty(true);
+    session.harness.host.setDirty(true);
     await dirty.waitFor({ state: 'visible' });
     assert.equal(await dirty.textContent(), '● unsaved edits');
-    harness.host.setDirty(false);
+    session.harness.host.setDirty(false);
     await dirty.waitFor({ state: 'hidden' });
   });
 
   test('the comparison un-selects the centre tab; closing it selects the tab again', async () => {
-    const page = harness.page;
+    const page = session.harness.page;
     const treeTab = page.locator('.tab[data-view="tree"]');
     assert.equal(await treeTab.getAttribute('aria-selected'), 'true');
-    await page.locator(`.list-row[data-line="${ws.demoLines[0]}"]`).click({ modifiers: ['Control'] });
-    await page.locator(`.list-row[data-line="${ws.demoLines[1]}"]`).click({ modifiers: ['Control'] });
+    await page.locator(`.list-row[data-line="${session.ws.demoLines[0]}"]`).click({ modifiers: ['Control'] });
+    await page.locator(`.list-row[data-line="${session.ws.demoLines[1]}"]`).click({ modifiers: ['Control'] });
     await page.locator('.compare-button').click();
     await page.locator('.comparison:not([hidden])').first().waitFor();
     assert.equal(await treeTab.getAttribute('aria-selected'), 'false');
@@ -47,12 +35,12 @@ describe('document state in the header, read-only files, the centre tabs', { ski
   });
 
   test('a read-only file disables every edit control, with the reason in its tooltip', async () => {
-    harness.host.readonly = true;
+    session.harness.host.readonly = true;
     // A reload says `ready` again; the host answers with init (readonly).
-    await harness.reload();
-    const page = harness.page;
+    await session.harness.reload();
+    const page = session.harness.page;
     try {
-      const line = ws.demoLines[1]!;
+      const line = session.ws.demoLines[1]!;
       await clickRow(page, line);
       await page.locator('.turn-chip').first().waitFor();
       const controls = page.locator('.detail-pane .review-statuses button, .detail-pane .review-labels button, .detail-pane textarea.review-notes, .detail-pane .detail-edit-slot button:not([data-action="diff"]), .detail-pane .detail-edit-slot select');
@@ -67,7 +55,7 @@ describe('document state in the header, read-only files, the centre tabs', { ski
       const again = await controls.evaluateAll((els) => els.every((el) => (el as HTMLButtonElement).disabled));
       assert.equal(again, true);
     } finally {
-      harness.host.readonly = false;
+      session.harness.host.readonly = false;
     }
   });
 });

@@ -1,8 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { NO_CHROMIUM, WebviewHarness } from './browser-harness';
-import { makeEditorWorkspace, type EditorWorkspace } from './fixtures';
+import { NO_CHROMIUM } from './browser-harness';
+import { useEditorSession } from './editor-session';
 import { clickRow, selectedTurn, waitFor } from './page-helpers';
 
 /** Markup that runs script if any of it reaches the DOM as HTML; each sets window.__pwned. */
@@ -14,25 +13,15 @@ const PAYLOADS = [
 ];
 
 describe('hostile text typed into the editing fields stays text', { skip: NO_CHROMIUM }, () => {
-  let ws: EditorWorkspace;
-  let harness: WebviewHarness;
-
-  before(async () => {
-    ws = await makeEditorWorkspace();
-    harness = await WebviewHarness.start(ws.file);
     // Labels come from settings: hostile ones too. No CSP, so nothing but the app's own care stops a payload.
-    harness.host.labelSet = PAYLOADS;
-    await harness.open({ theme: 'high-contrast', csp: false });
+  const session = useEditorSession({ theme: 'high-contrast', csp: false }, (h) => {
+    h.host.labelSet = PAYLOADS;
   });
 
-  after(async () => {
-    await harness?.close();
-    if (ws) rmSync(ws.dir, { recursive: true, force: true });
-  });
 
   test('notes, edited turn text, answers and labels render as the characters typed', async () => {
-    const page = harness.page;
-    const line = ws.demoLines[0]!;
+    const page = session.harness.page;
+    const line = session.ws.demoLines[0]!;
     await clickRow(page, line);
     await waitFor(() => selectedTurn(page), (t) => t === 0, 'turn 0');
     const payload = PAYLOADS.join('\n');
@@ -45,10 +34,10 @@ describe('hostile text typed into the editing fields stays text', { skip: NO_CHR
     const notes = page.locator('.review-notes');
     await notes.fill(payload);
     await page.keyboard.press('Control+Enter');
-    await waitFor(async () => (await harness.host.trajectory(line)).review?.notes, (n) => n === payload, 'notes saved');
+    await waitFor(async () => (await session.harness.host.trajectory(line)).review?.notes, (n) => n === payload, 'notes saved');
 
     for (const label of PAYLOADS.slice(0, 2)) await page.locator('.label-chip').filter({ hasText: label }).first().click();
-    await waitFor(async () => (await harness.host.trajectory(line)).review?.labels?.length ?? 0, (n) => n === 2, 'labels set');
+    await waitFor(async () => (await session.harness.host.trajectory(line)).review?.labels?.length ?? 0, (n) => n === 2, 'labels set');
 
     await page.locator('.turn-tools [data-action="diff"]').click();
     await page.locator('.turn-diff').waitFor();
@@ -64,6 +53,6 @@ describe('hostile text typed into the editing fields stays text', { skip: NO_CHR
     const editedFromDiff = await page.locator('.turn-diff .diff-text').evaluate((pre) =>
       Array.from(pre.childNodes).filter((n) => !(n instanceof HTMLElement && n.tagName === 'DEL')).map((n) => n.textContent).join(''),
     );
-    assert.equal(editedFromDiff, (await harness.host.trajectory(line)).turns[0]!.text, 'the diff shows the payload as text');
+    assert.equal(editedFromDiff, (await session.harness.host.trajectory(line)).turns[0]!.text, 'the diff shows the payload as text');
   });
 });

@@ -1,40 +1,28 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { formatGrounding } from '../../src/core/protocol';
 import { buildSearchTree } from '../../src/core/tree/search-tree';
-import { NO_CHROMIUM, WebviewHarness } from './browser-harness';
-import { makeEditorWorkspace, type EditorWorkspace } from './fixtures';
+import { NO_CHROMIUM } from './browser-harness';
+import { useEditorSession } from './editor-session';
 import { clickRow, selectedLine, selectedTurn, treeTransform, waitFor, wheelOverTree } from './page-helpers';
 
 describe('trajectory editor: keyboard, state, charts, live updates, themes', { skip: NO_CHROMIUM }, () => {
-  let ws: EditorWorkspace;
-  let harness: WebviewHarness;
+  const session = useEditorSession({ theme: 'dark' });
 
-  before(async () => {
-    ws = await makeEditorWorkspace();
-    harness = await WebviewHarness.start(ws.file);
-    await harness.open({ theme: 'dark' });
-  });
-
-  after(async () => {
-    await harness?.close();
-    if (ws) rmSync(ws.dir, { recursive: true, force: true });
-  });
 
   async function treeSize(line: number): Promise<number> {
-    const t = await harness.host.trajectory(line);
-    return buildSearchTree((await harness.host.taskTree(t.task.id)).trajectories).length;
+    const t = await session.harness.host.trajectory(line);
+    return buildSearchTree((await session.harness.host.taskTree(t.task.id)).trajectories).length;
   }
 
   test('j/k and arrows move between trajectories, [ and ] between turns, Enter/Escape focus, ? toggles help', async () => {
-    const page = harness.page;
-    const [first, second] = ws.demoLines as [number, number];
+    const page = session.harness.page;
+    const [first, second] = session.ws.demoLines as [number, number];
     await clickRow(page, first);
     await waitFor(() => selectedTurn(page), (t) => t === 0, 'turn 0 of the first row');
     await page.keyboard.press('j');
     await waitFor(() => selectedLine(page), (l) => l === second, 'j selects the next row');
-    const secondId = (await harness.host.trajectory(second)).id;
+    const secondId = (await session.harness.host.trajectory(second)).id;
     await waitFor(() => page.locator('.detail-id').textContent(), (id) => id === secondId, 'the detail follows');
     await page.keyboard.press('k');
     await waitFor(() => selectedLine(page), (l) => l === first, 'k selects the previous row');
@@ -43,7 +31,7 @@ describe('trajectory editor: keyboard, state, charts, live updates, themes', { s
     await page.keyboard.press('ArrowUp');
     await waitFor(() => selectedLine(page), (l) => l === first, '↑ selects the previous row');
     // Turn keys act on the trajectory the detail shows: wait until the first row's has loaded.
-    const firstId = (await harness.host.trajectory(first)).id;
+    const firstId = (await session.harness.host.trajectory(first)).id;
     await waitFor(() => page.locator('.detail-id').textContent(), (id) => id === firstId, 'the detail is back on the first row');
 
     await page.keyboard.press(']');
@@ -89,25 +77,25 @@ describe('trajectory editor: keyboard, state, charts, live updates, themes', { s
   });
 
   test('the host can select a line and turn; the line opens as text on request', async () => {
-    const page = harness.page;
-    const line = ws.demoLines[2]!;
-    harness.host.rpc.emit('select', { line, turn: 1 });
+    const page = session.harness.page;
+    const line = session.ws.demoLines[2]!;
+    session.harness.host.rpc.emit('select', { line, turn: 1 });
     await waitFor(() => selectedLine(page), (l) => l === line, 'the line the host selected');
     await waitFor(() => selectedTurn(page), (t) => t === 1, 'the turn the host selected');
-    assert.deepEqual(harness.host.selections.at(-1), { line, turn: 1 });
+    assert.deepEqual(session.harness.host.selections.at(-1), { line, turn: 1 });
     await page.locator('.detail-title .link-button').click();
-    await waitFor(async () => harness.host.revealed.at(-1), (l) => l === line, 'revealLine');
+    await waitFor(async () => session.harness.host.revealed.at(-1), (l) => l === line, 'revealLine');
   });
 
   test('filter, sort, selection, turn, zoom and scroll survive a reload (VS Code state)', async () => {
-    const page = harness.page;
+    const page = session.harness.page;
     await page.locator('.filter-status').click();
     await page.locator('.filter-status li[role="option"]', { hasText: 'void' }).click();
-    const voids = harness.host.query({ filter: { statuses: ['void'] }, sort: { key: 'line', descending: false }, offset: 0, limit: 100 });
+    const voids = session.harness.host.query({ filter: { statuses: ['void'] }, sort: { key: 'line', descending: false }, offset: 0, limit: 100 });
     await waitFor(() => page.locator('.list-row:not(.placeholder)').count(), (n) => n === voids.counts.matching, 'only void rows');
     await page.locator('.list-header [data-sort="turns"]').click();
     await page.locator('.list-header [data-sort="turns"]').click();
-    const sorted = harness.host.query({ filter: { statuses: ['void'] }, sort: { key: 'turns', descending: true }, offset: 0, limit: 100 });
+    const sorted = session.harness.host.query({ filter: { statuses: ['void'] }, sort: { key: 'turns', descending: true }, offset: 0, limit: 100 });
     await waitFor(async () => (await page.locator('.list-row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-line'))))).join(), (order) => order === sorted.rows.map((r) => r.line).join(), 'rows sorted by turns, descending');
     const line = sorted.rows[1]!.line;
     const nodes = await treeSize(line);
@@ -118,7 +106,7 @@ describe('trajectory editor: keyboard, state, charts, live updates, themes', { s
     const zoom = await treeTransform(page);
     const turn = await selectedTurn(page);
 
-    await harness.reload();
+    await session.harness.reload();
     await waitFor(() => selectedLine(page), (l) => l === line, 'the selected line after the reload');
     await waitFor(() => selectedTurn(page), (t) => t === turn, 'the selected turn after the reload');
     assert.equal(await page.locator('.list-row:not(.placeholder)').count(), voids.counts.matching, 'the filter is back');
@@ -129,24 +117,24 @@ describe('trajectory editor: keyboard, state, charts, live updates, themes', { s
     assert.ok(Math.abs(restored.k - zoom.k) < 1e-9 && Math.abs(restored.x - zoom.x) < 1e-6 && Math.abs(restored.y - zoom.y) < 1e-6, `zoom ${JSON.stringify(zoom)} -> ${JSON.stringify(restored)}`);
 
     await page.locator('button[aria-label="Clear filters"]').click();
-    await waitFor(() => page.locator('.list-row:not(.placeholder)').count(), (n) => n === harness.host.rowCount, 'all rows again');
+    await waitFor(() => page.locator('.list-row:not(.placeholder)').count(), (n) => n === session.harness.host.rowCount, 'all rows again');
   });
 
   test('the list scroll position survives a reload', async () => {
-    const page = harness.page;
+    const page = session.harness.page;
     await page.setViewportSize({ width: 1600, height: 300 });
     await page.locator('.list-viewport').evaluate((el) => { el.scrollTop = 96; });
     await waitFor(() => page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').scrollTop), (top) => top === 96, 'the saved scroll position');
-    await harness.reload();
+    await session.harness.reload();
     await waitFor(() => page.locator('.list-viewport').evaluate((el) => el.scrollTop), (top) => top === 96, 'the restored scroll position');
     await page.setViewportSize({ width: 1600, height: 900 });
   });
 
   test('charts show getCharts for the current filter', async () => {
-    const page = harness.page;
+    const page = session.harness.page;
     await page.locator('.tab[data-view="charts"]').click();
     await page.locator('.chart').first().waitFor();
-    const charts = harness.host.charts({});
+    const charts = session.harness.host.charts({});
     const titles = await page.locator('.chart-title').allTextContents();
     assert.deepEqual(titles.slice(0, 3), ['Turns per trajectory', 'Accuracy by number of turns', 'Status']);
     assert.equal(titles.length, charts.accuracyByMaxTurns.length > 0 ? 4 : 3);
@@ -155,53 +143,53 @@ describe('trajectory editor: keyboard, state, charts, live updates, themes', { s
     const accuracy = await page.locator('.chart').nth(1).locator('.bar').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
     assert.deepEqual(accuracy, charts.accuracyByTurns.map((a) => (100 * a.correct) / a.total));
     assert.ok((await page.locator('.chart .axis-label').allTextContents()).includes('% correct'));
-    await harness.screenshot('charts-dark');
+    await session.harness.screenshot('charts-dark');
     await page.keyboard.press('c');
     assert.equal(await page.locator('.tree-pane').isVisible(), true, 'c switches back to the tree');
   });
 
   test('a live append updates the list row, tree and detail in place and keeps the zoom', async () => {
-    const page = harness.page;
-    await clickRow(page, ws.liveLine);
-    const before = await treeSize(ws.liveLine);
+    const page = session.harness.page;
+    await clickRow(page, session.ws.liveLine);
+    const before = await treeSize(session.ws.liveLine);
     await waitFor(() => page.locator('.tree-node').count(), (n) => n === before, 'the live task’s tree');
     await wheelOverTree(page, 150, 1);
     const zoom = await treeTransform(page);
-    const turnsCell = page.locator(`.list-row[data-line="${ws.liveLine}"] .col-turns`);
+    const turnsCell = page.locator(`.list-row[data-line="${session.ws.liveLine}"] .col-turns`);
     assert.equal(await turnsCell.textContent(), '1');
 
-    await harness.host.appendTurn(ws.liveLine, `<think>The sign is inside this crop; zoom further.</think>\n${formatGrounding([0.25, 0.25, 0.75, 0.75], 'observation_1')}`);
+    await session.harness.host.appendTurn(session.ws.liveLine, `<think>The sign is inside this crop; zoom further.</think>\n${formatGrounding([0.25, 0.25, 0.75, 0.75], 'observation_1')}`);
     await waitFor(() => page.locator('.turn-chip').count(), (n) => n === 2, 'a second turn in the detail');
     await waitFor(() => page.locator('.tree-node').count(), (n) => n === before + 1, 'a new node in the tree');
     await waitFor(() => turnsCell.textContent(), (t) => t === '2', 'the row counts 2 turns');
     assert.deepEqual(await treeTransform(page), zoom, 'the zoom did not move');
     assert.equal(await selectedTurn(page), 0, 'the selected turn did not move');
 
-    const t = await harness.host.trajectory(ws.liveLine);
-    await harness.host.appendTurn(ws.liveLine, `<think>It reads clearly now.</think>\n<answer>${t.task.answer ?? 'X'}</answer>`);
+    const t = await session.harness.host.trajectory(session.ws.liveLine);
+    await session.harness.host.appendTurn(session.ws.liveLine, `<think>It reads clearly now.</think>\n<answer>${t.task.answer ?? 'X'}</answer>`);
     await waitFor(() => page.locator('.turn-chip').count(), (n) => n === 3, 'the answer turn');
-    await waitFor(() => page.locator(`.list-row[data-line="${ws.liveLine}"] .col-correct`).textContent(), (m) => m === '✓', 'the row shows the answer is correct');
+    await waitFor(() => page.locator(`.list-row[data-line="${session.ws.liveLine}"] .col-correct`).textContent(), (m) => m === '✓', 'the row shows the answer is correct');
     assert.equal(await page.locator('.tree-node.kind-answer.on-path').count(), 1);
     await page.keyboard.press(']');
     await page.keyboard.press(']');
     assert.equal(await selectedTurn(page), 2);
     assert.equal(await page.locator('.reasoning .block-answer .block-text').textContent(), t.task.answer);
-    assert.deepEqual(harness.host.errors, []);
+    assert.deepEqual(session.harness.host.errors, []);
   });
 
   test('light and high-contrast themes restyle everything through the theme variables', async () => {
     for (const theme of ['light', 'high-contrast'] as const) {
-      const page = await harness.open({ theme });
-      await clickRow(page, ws.demoLines[1]!);
+      const page = await session.harness.open({ theme });
+      await clickRow(page, session.ws.demoLines[1]!);
       await page.locator('.tree-node image[href]').first().waitFor({ state: 'attached' });
       await page.locator('.figure-original img[src]').waitFor();
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       assert.equal(background, theme === 'light' ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)');
       const frame = await page.locator('.tree-node.kind-observation .node-frame').first().evaluate((el) => getComputedStyle(el).stroke);
       assert.notEqual(frame, 'none');
-      await harness.screenshot(`editor-${theme}`);
+      await session.harness.screenshot(`editor-${theme}`);
     }
-    assert.deepEqual(harness.cspViolations, []);
-    assert.deepEqual(harness.consoleErrors, []);
+    assert.deepEqual(session.harness.cspViolations, []);
+    assert.deepEqual(session.harness.consoleErrors, []);
   });
 });

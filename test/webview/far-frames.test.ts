@@ -1,32 +1,20 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { slimTaskTreeOf } from '../../src/core/view/slim-task-tree';
 import { buildTreeModel } from '../../webview/tree/tree-model';
 import { FAR_SCALE } from '../../webview/tree/far-frames';
-import { NO_CHROMIUM, WebviewHarness } from './browser-harness';
-import { makeEditorWorkspace, type EditorWorkspace } from './fixtures';
+import { NO_CHROMIUM } from './browser-harness';
+import { useEditorSession } from './editor-session';
 import { clickRow, selectedLine, settledTransform, waitFor, wheelOverTree } from './page-helpers';
 
 describe('search tree far out: off-path nodes as a few frame paths', { skip: NO_CHROMIUM }, () => {
-  let ws: EditorWorkspace;
-  let harness: WebviewHarness;
+  const session = useEditorSession({ theme: 'dark' });
 
-  before(async () => {
-    ws = await makeEditorWorkspace();
-    harness = await WebviewHarness.start(ws.file);
-    await harness.open({ theme: 'dark' });
-  });
-
-  after(async () => {
-    await harness?.close();
-    if (ws) rmSync(ws.dir, { recursive: true, force: true });
-  });
 
   test('zooming far out swaps the node groups for frame paths; a click on a frame selects its node; zooming in restores the groups', async () => {
-    const page = harness.page;
+    const page = session.harness.page;
     // The task with the most trajectories, so that some nodes are off the selected path.
-    const tasks = await Promise.all(ws.demoLines.map(async (line) => harness.host.taskTree((await harness.host.trajectory(line)).task.id)));
+    const tasks = await Promise.all(session.ws.demoLines.map(async (line) => session.harness.host.taskTree((await session.harness.host.trajectory(line)).task.id)));
     const task = tasks.reduce((a, b) => (b.trajectories.length > a.trajectories.length ? b : a));
     assert.ok(task.trajectories.length > 1, 'the fixture has a task with several trajectories');
     const line = task.trajectories[0]!.line;

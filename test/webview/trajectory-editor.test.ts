@@ -1,59 +1,47 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { buildSearchTree } from '../../src/core/tree/search-tree';
 import { formatCount, formatPercent } from '../../webview/format';
 import { DETAIL_SCALE } from '../../webview/tree/zoom-math';
-import { NO_CHROMIUM, WebviewHarness } from './browser-harness';
-import { makeEditorWorkspace, type EditorWorkspace } from './fixtures';
+import { NO_CHROMIUM } from './browser-harness';
+import { useEditorSession } from './editor-session';
 import { clickRow, selectedLine, selectedTurn, settledTransform, treeTransform, waitFor, wheelOverTree } from './page-helpers';
 
 describe('trajectory editor webview', { skip: NO_CHROMIUM }, () => {
-  let ws: EditorWorkspace;
-  let harness: WebviewHarness;
+  const session = useEditorSession({ theme: 'dark' });
 
-  before(async () => {
-    ws = await makeEditorWorkspace();
-    harness = await WebviewHarness.start(ws.file);
-    await harness.open({ theme: 'dark' });
-  });
-
-  after(async () => {
-    await harness?.close();
-    if (ws) rmSync(ws.dir, { recursive: true, force: true });
-  });
 
   async function taskOf(line: number) {
-    const t = await harness.host.trajectory(line);
-    return harness.host.taskTree(t.task.id);
+    const t = await session.harness.host.trajectory(line);
+    return session.harness.host.taskTree(t.task.id);
   }
 
   async function waitForTree(line: number): Promise<number> {
     const task = await taskOf(line);
     const expected = buildSearchTree(task.trajectories).length;
-    await waitFor(() => harness.page.locator('.tree-node').count(), (n) => n === expected, `${expected} tree nodes for line ${line}`);
+    await waitFor(() => session.harness.page.locator('.tree-node').count(), (n) => n === expected, `${expected} tree nodes for line ${line}`);
     return expected;
   }
 
   test('list, tree and detail render the protocol answers under the strict CSP', async () => {
-    const page = harness.page;
-    assert.equal(await page.locator('.list-row:not(.placeholder)').count(), harness.host.rowCount);
-    const { counts } = harness.host.query({ filter: {}, sort: { key: 'line', descending: false }, offset: 0, limit: 1 });
+    const page = session.harness.page;
+    assert.equal(await page.locator('.list-row:not(.placeholder)').count(), session.harness.host.rowCount);
+    const { counts } = session.harness.host.query({ filter: {}, sort: { key: 'line', descending: false }, offset: 0, limit: 1 });
     assert.equal(await page.locator('.list-counts').textContent(), `${formatCount(counts.matching)} of ${formatCount(counts.total)} · ${formatPercent(counts.correct, counts.withAnswerKey)} correct`);
 
-    const broken = page.locator(`.list-row[data-line="${ws.brokenLine}"] .col-broken`);
-    assert.match((await broken.textContent()) ?? '', new RegExp(`^line ${ws.brokenLine}: invalid JSON`));
+    const broken = page.locator(`.list-row[data-line="${session.ws.brokenLine}"] .col-broken`);
+    assert.match((await broken.textContent()) ?? '', new RegExp(`^line ${session.ws.brokenLine}: invalid JSON`));
     assert.equal(await broken.evaluate((el) => getComputedStyle(el).color), 'rgb(248, 81, 73)', 'broken rows use --vscode-errorForeground');
 
-    const line = ws.demoLines[1]!;
+    const line = session.ws.demoLines[1]!;
     await clickRow(page, line);
     await waitForTree(line);
-    const t = await harness.host.trajectory(line);
+    const t = await session.harness.host.trajectory(line);
     assert.equal(await page.locator('.detail-id').textContent(), t.id);
     assert.equal(await page.locator('.turn-chip').count(), t.turns.length);
     assert.equal(await selectedTurn(page), 0, 'a newly selected trajectory shows its first turn');
     // Turn 0 crops the original: its box is drawn in original_image pixels and named so.
-    const view = (await harness.host.taskTree(t.task.id)).trajectories.find((x) => x.line === line)!;
+    const view = (await session.harness.host.taskTree(t.task.id)).trajectories.find((x) => x.line === line)!;
     const box = view.turns[0]!.pixelBox!;
     const caption = await page.locator('.figure-original .image-caption').textContent();
     assert.ok(caption?.includes(`original_image px [${box.join(', ')}]`), caption ?? '');
@@ -65,14 +53,14 @@ describe('trajectory editor webview', { skip: NO_CHROMIUM }, () => {
     // Thumbnails arrive for every image node in view (the fitted tree shows them all).
     const imageNodes = await page.locator('.tree-node.kind-root, .tree-node.kind-observation').count();
     await waitFor(() => page.locator('.tree-node image.node-thumb[href]').count(), (n) => n === imageNodes, 'all thumbnails');
-    await harness.screenshot('editor-dark');
-    assert.deepEqual(harness.cspViolations, []);
-    assert.deepEqual(harness.consoleErrors, []);
+    await session.harness.screenshot('editor-dark');
+    assert.deepEqual(session.harness.cspViolations, []);
+    assert.deepEqual(session.harness.consoleErrors, []);
   });
 
   test('a row of another task shows that tree; its path is highlighted and other rollouts dimmed', async () => {
-    const page = harness.page;
-    const line = ws.demoLines[4]!;
+    const page = session.harness.page;
+    const line = session.ws.demoLines[4]!;
     await clickRow(page, line);
     await waitForTree(line);
     const task = await taskOf(line);
@@ -82,7 +70,7 @@ describe('trajectory editor webview', { skip: NO_CHROMIUM }, () => {
     await waitFor(async () => (await page.locator('.tree-node.on-path').evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id')))).sort(), (ids) => JSON.stringify(ids) === JSON.stringify(onPath), 'the path nodes');
     assert.equal(await page.locator('.tree-node.dimmed').count(), nodes.length - onPath.length);
     assert.equal(await page.locator('.tree-node.current-turn').getAttribute('data-turn'), '0');
-    assert.deepEqual(harness.host.selections.at(-1), { line, turn: 0 });
+    assert.deepEqual(session.harness.host.selections.at(-1), { line, turn: 0 });
 
     // Clicking a node of another rollout selects that rollout at that node's turn.
     const other = nodes.find((n) => n.kind !== 'root' && !n.lines.includes(line))!;
@@ -94,7 +82,7 @@ describe('trajectory editor webview', { skip: NO_CHROMIUM }, () => {
   });
 
   test('wheel, buttons and fit change the zoom; semantic zoom switches the detail level', async () => {
-    const page = harness.page;
+    const page = session.harness.page;
     const fitted = await treeTransform(page);
     await wheelOverTree(page, 400, 6);
     const out = await treeTransform(page);
@@ -102,7 +90,7 @@ describe('trajectory editor webview', { skip: NO_CHROMIUM }, () => {
     assert.equal(await page.locator('.tree-svg').getAttribute('data-zoom-level'), 'overview');
     assert.equal(await page.locator('.node-caption').first().isVisible(), false, 'captions are hidden in the overview');
     assert.equal(await page.locator('.child-boxes').first().isVisible(), false, 'crop boxes on parents are hidden in the overview');
-    await harness.screenshot('tree-overview-dark');
+    await session.harness.screenshot('tree-overview-dark');
 
     await wheelOverTree(page, -400, 12);
     const closer = await treeTransform(page);
@@ -131,8 +119,8 @@ describe('trajectory editor webview', { skip: NO_CHROMIUM }, () => {
   });
 
   test('thumbnails are requested only for nodes in view', async () => {
-    const page = harness.page;
-    const line = ws.demoLines[2]!;
+    const page = session.harness.page;
+    const line = session.ws.demoLines[2]!;
     const task = await taskOf(line);
     await clickRow(page, line);
     await waitForTree(line);
@@ -143,14 +131,14 @@ describe('trajectory editor webview', { skip: NO_CHROMIUM }, () => {
     const zoom = await settledTransform(page);
     assert.ok(zoom.k > 5, `a close-up of the root (k=${zoom.k})`);
     await waitFor(() => page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').zoomByTask), (saved) => saved?.[task.taskId]?.k === zoom.k && saved[task.taskId].x === zoom.x && saved[task.taskId].y === zoom.y, 'the zoom saved in the webview state');
-    const seen = harness.host.requests.length;
-    await harness.reload();
+    const seen = session.harness.host.requests.length;
+    await session.harness.reload();
     // Close up, only the nodes near the view get groups: wait for the root's picture, not the whole tree.
     await page.locator('.tree-node[data-node-id="root"] image[href]').waitFor({ state: 'attached' });
     const restored = await treeTransform(page);
     assert.deepEqual(restored, zoom, 'the saved zoom is restored');
     await page.waitForTimeout(300);
-    const thumbnails = harness.host.requests.slice(seen).filter((r) => r.name === 'getImage' && (r.params as { kind: string }).kind === 'thumbnail');
+    const thumbnails = session.harness.host.requests.slice(seen).filter((r) => r.name === 'getImage' && (r.params as { kind: string }).kind === 'thumbnail');
     const observations = new Set(thumbnails.map((r) => (r.params as { observation: number }).observation));
     assert.deepEqual([...observations], [0], 'only the root is in view');
     assert.ok(thumbnails.some((r) => (r.params as { maxSide: number }).maxSide > 240), 'close up, a sharper thumbnail is asked for');
@@ -160,9 +148,9 @@ describe('trajectory editor webview', { skip: NO_CHROMIUM }, () => {
   });
 
   test('image slots the host cannot fill show its error text', async () => {
-    const page = harness.page;
-    await clickRow(page, ws.missingImageLine);
-    await waitForTree(ws.missingImageLine);
+    const page = session.harness.page;
+    await clickRow(page, session.ws.missingImageLine);
+    await waitForTree(session.ws.missingImageLine);
     const error = page.locator('.figure-original .image-error');
     await error.waitFor();
     assert.match((await error.textContent()) ?? '', /not-there\.jpg/);
